@@ -1,0 +1,145 @@
+#include "apps/bakery/application.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+namespace bakery::app {
+namespace {
+
+double residentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+std::string endpointText(const std::string& host, std::uint16_t port) {
+  return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
+                                             : fmt::format("{}:{}", host, port);
+}
+
+}  // namespace
+
+Application::Application(ServeConfig config) : config_(std::move(config)) {}
+
+Application::~Application() {
+  if (appServer_) appServer_->stop();
+  if (awsServer_) awsServer_->stop();
+}
+
+core::Result<std::unique_ptr<Application>> Application::create(
+    ServeConfig config, const std::vector<Capability>& capabilities, int logFd) {
+  auto level = observability::parseLogLevel(config.logLevel);
+  if (!level) {
+    return core::Error::validation("--log-level must be one of debug, info, warn, error",
+                                   "logLevel");
+  }
+  std::unique_ptr<Application> app(new Application(std::move(config)));
+  Application& a = *app;
+  a.logger_ = std::make_unique<observability::Logger>(
+      *level, std::make_unique<observability::FdLogSink>(logFd), a.clock_);
+  a.metrics_ = std::make_unique<observability::MetricsRegistry>();
+  a.metrics_->gaugeCallback("process_resident_memory_bytes", "Resident memory size in bytes.", {},
+                            residentBytes);
+  double started = std::chrono::duration<double>(a.clock_.wallNow().time_since_epoch()).count();
+  a.metrics_->gaugeCallback("process_start_time_seconds",
+                            "Start time of the process since the Unix epoch in seconds.", {},
+                            [started] { return started; });
+
+  a.catalog_ = std::make_unique<runtime::FunctionCatalog>(*a.metrics_);
+  for (const auto& capability : capabilities) capability.wire(*a.catalog_);
+  for (const auto& [name, overrides] : a.config_.functions) {
+    if (auto configured = a.catalog_->configure(name, overrides); !configured) {
+      return configured.error();
+    }
+  }
+  a.idempotency_ = std::make_unique<runtime::MemoryIdempotencyStore>(a.clock_);
+  a.invoker_ =
+      std::make_unique<runtime::Invoker>(runtime::InvokerOptions{a.config_.workers}, a.clock_,
+                                         *a.logger_, *a.metrics_, *a.idempotency_);
+  gateway::ApiConfig api{a.config_.api, a.config_.cors, 0};
+  auto gw = gateway::ApiGateway::create(
+      std::move(api), gateway::ApiGateway::Deps{*a.catalog_, *a.invoker_, *a.logger_, *a.metrics_,
+                                                a.clock_, a.ids_});
+  if (!gw) return gw.error();
+  a.api_ = std::move(gw).value();
+  a.aws_ = std::make_unique<gateway::AwsEndpoint>(a.ids_);
+  return app;
+}
+
+core::Result<void> Application::serve() {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.dataDir, ec);
+  if (ec || access(config_.dataDir.c_str(), W_OK) != 0) {
+    return core::Error::validation(
+        fmt::format("--data-dir '{}' cannot be created or written: {}", config_.dataDir,
+                    ec ? ec.message() : "permission denied"),
+        "dataDir");
+  }
+  api_->addReadinessCheck(
+      {"dataDir", [dir = config_.dataDir] { return access(dir.c_str(), W_OK) == 0; }});
+
+  int threads = config_.ioThreads > 0
+                    ? config_.ioThreads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  appServer_ = std::make_unique<gateway::HttpServer>(
+      gateway::HttpServerOptions{config_.listen.host, config_.listen.port, threads, config_.limits,
+                                 "app"},
+      *api_, *metrics_);
+  auto appPort = appServer_->start();
+  if (!appPort) return appPort.error();
+  api_->setListenPort(*appPort);
+
+  // The AWS endpoint carries control-plane traffic: one loop is plenty.
+  awsServer_ = std::make_unique<gateway::HttpServer>(
+      gateway::HttpServerOptions{config_.awsListen.host, config_.awsListen.port, 1, config_.limits,
+                                 "aws"},
+      *aws_, *metrics_);
+  auto awsPort = awsServer_->start();
+  if (!awsPort) return awsPort.error();
+
+  std::printf("listening http://%s\n", endpointText(config_.listen.host, *appPort).c_str());
+  std::printf("listening aws http://%s\n", endpointText(config_.awsListen.host, *awsPort).c_str());
+  std::fflush(stdout);
+  logger_->log(LogLevel::kDebug, "serving",
+               {{"functions", catalog_->all().size()},
+                {"ioThreads", threads},
+                {"workers", config_.workers}});
+  return {};
+}
+
+void Application::shutdown() {
+  auto deadline = clock_.monoNow() + config_.shutdownGrace;
+  auto left = [&] {
+    return std::max(
+        std::chrono::milliseconds(0),
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_.monoNow()));
+  };
+  logger_->log(LogLevel::kInfo, "shutting down", {{"graceMs", config_.shutdownGrace.count()}});
+  api_->setDraining(true);
+  if (appServer_) appServer_->stopAccepting();
+  if (awsServer_) awsServer_->stopAccepting();
+  bool drained =
+      (!appServer_ || appServer_->drain(left())) && (!awsServer_ || awsServer_->drain(left()));
+  drained = invoker_->drain(left()) && drained;
+  if (appServer_) appServer_->stop();
+  if (awsServer_) awsServer_->stop();
+  if (!drained) {
+    // A handler still running past the grace period cannot be interrupted; leave it behind.
+    logger_->log(LogLevel::kWarn, "grace period over with work in flight",
+                 {{"runningInvocations", invoker_->running()}});
+    logger_->flush();
+    std::fflush(stdout);
+    std::_Exit(0);
+  }
+  invoker_->stop();
+  logger_->log(LogLevel::kInfo, "stopped");
+  logger_->flush();
+}
+
+}  // namespace bakery::app

@@ -1,0 +1,3 @@
+#include "apps/bakery/cli.h"
+
+int main(int argc, char** argv) { return bakery::app::runCli(argc, argv); }

@@ -1,0 +1,161 @@
+#include "apps/bakery/serve_config.h"
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/config_reader.h"
+#include "platform/observability/logger.h"
+
+namespace bakery::app {
+
+core::Result<HostPort> parseHostPort(std::string_view text, std::string_view field) {
+  auto bad = [&] {
+    return core::Error::validation(
+        fmt::format("{}: expected HOST:PORT (e.g. 127.0.0.1:8080), got '{}'", field, text),
+        std::string(field));
+  };
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return bad();
+  std::string_view host = text.substr(0, colon), port = text.substr(colon + 1);
+  if (host.front() == '[') {
+    if (host.back() != ']') return bad();
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size() || value > 65535 || host.empty()) {
+    return bad();
+  }
+  return HostPort{std::string(host), static_cast<std::uint16_t>(value)};
+}
+
+namespace {
+
+void readHostPort(core::ConfigReader& r, std::string_view key, HostPort& out) {
+  std::string text;
+  r.readString(key, text);
+  if (text.empty()) return;
+  auto parsed = parseHostPort(text, r.pathOf(key));
+  if (!parsed) return r.fail(key, "expected HOST:PORT");
+  out = *parsed;
+}
+
+void readLimits(core::ConfigReader& r, gateway::HttpLimits& l) {
+  std::int64_t v = static_cast<std::int64_t>(l.maxHeaderBytes);
+  r.readInt("maxHeaderBytes", 1024, 1 << 20, v);
+  l.maxHeaderBytes = static_cast<std::size_t>(v);
+  v = static_cast<std::int64_t>(l.maxUrlBytes);
+  r.readInt("maxUrlBytes", 256, 1 << 20, v);
+  l.maxUrlBytes = static_cast<std::size_t>(v);
+  v = static_cast<std::int64_t>(l.maxBodyBytes);
+  r.readInt("maxBodyBytes", 0, std::int64_t{1} << 32, v);
+  l.maxBodyBytes = static_cast<std::uint64_t>(v);
+  r.readMillis("headerTimeoutMs", 1, 3'600'000, l.headerTimeout);
+  r.readMillis("bodyTimeoutMs", 1, 3'600'000, l.bodyTimeout);
+  r.readMillis("idleTimeoutMs", 1, 3'600'000, l.idleTimeout);
+  r.readMillis("writeTimeoutMs", 1, 3'600'000, l.writeTimeout);
+  v = l.maxConnections;
+  r.readInt("maxConnections", 1, 1'000'000, v);
+  l.maxConnections = static_cast<int>(v);
+}
+
+void readCors(core::ConfigReader& r, gateway::CorsConfig& c) {
+  r.readStringList("allowOrigins", c.allowOrigins);
+  r.readStringList("allowMethods", c.allowMethods);
+  r.readStringList("allowHeaders", c.allowHeaders);
+  r.readStringList("exposeHeaders", c.exposeHeaders);
+  r.readBool("allowCredentials", c.allowCredentials);
+  std::int64_t maxAge = c.maxAge.count();
+  r.readInt("maxAgeSeconds", 0, 86'400, maxAge);
+  c.maxAge = std::chrono::seconds(maxAge);
+  if (c.allowCredentials &&
+      std::find(c.allowOrigins.begin(), c.allowOrigins.end(), "*") != c.allowOrigins.end()) {
+    r.fail("allowCredentials", "cannot be true when allowOrigins contains \"*\"");
+  }
+}
+
+void readFunction(core::ConfigReader& r, runtime::FunctionOverrides& f) {
+  std::chrono::milliseconds timeout{0};
+  r.readMillis("timeoutMs", 1, runtime::FunctionCatalog::kMaxTimeout.count(), timeout);
+  if (timeout.count() > 0) f.timeout = timeout;
+  std::int64_t reserved = -1;
+  r.readInt("reservedConcurrency", 0, 100'000, reserved);
+  if (reserved >= 0) f.reservedConcurrency = static_cast<int>(reserved);
+  r.readStringMap("environment", f.environment);
+  std::string execution;
+  r.readString("execution", execution);
+  if (execution == "inline") {
+    f.execution = Execution::kInline;
+  } else if (execution == "pool") {
+    f.execution = Execution::kPool;
+  } else if (!execution.empty()) {
+    r.fail("execution", "must be \"pool\" or \"inline\"");
+  }
+}
+
+}  // namespace
+
+core::Result<void> applyConfigFile(const json::value& document, ServeConfig& config) {
+  if (!document.is_object()) return core::Error::validation("config: must be a JSON object", "");
+  core::ConfigReader root(document.get_object(), "");
+  readHostPort(root, "listen", config.listen);
+  readHostPort(root, "awsListen", config.awsListen);
+  root.readString("dataDir", config.dataDir);
+  root.readString("logLevel", config.logLevel);
+  if (!observability::parseLogLevel(config.logLevel)) {
+    root.fail("logLevel", "must be one of debug, info, warn, error");
+  }
+  root.readBool("diag", config.diag);
+  std::int64_t v = config.ioThreads;
+  root.readInt("ioThreads", 0, 256, v);
+  config.ioThreads = static_cast<int>(v);
+  root.readMillis("shutdownGraceMs", 0, 600'000, config.shutdownGrace);
+  if (auto rt = root.child("runtime")) {
+    v = config.workers;
+    rt->readInt("workers", 1, 10'000, v);
+    config.workers = static_cast<int>(v);
+    rt->close();
+  }
+  if (auto gw = root.child("gateway")) {
+    gw->readString("accountId", config.api.accountId);
+    gw->readString("apiId", config.api.apiId);
+    gw->readString("stage", config.api.stage);
+    gw->readStringMap("stageVariables", config.api.stageVariables);
+    if (auto limits = gw->child("limits")) {
+      readLimits(*limits, config.limits);
+      limits->close();
+    }
+    if (auto cors = gw->child("cors")) {
+      gateway::CorsConfig c;
+      readCors(*cors, c);
+      cors->close();
+      config.cors = std::move(c);
+    }
+    gw->close();
+  }
+  if (auto fns = root.child("functions")) {
+    for (const auto& name : fns->keys()) {
+      if (auto f = fns->child(name)) {
+        readFunction(*f, config.functions[name]);
+        f->close();
+      }
+    }
+    fns->close();
+  }
+  return root.finish();
+}
+
+core::Result<void> loadConfigFile(const std::string& path, ServeConfig& config) {
+  std::ifstream in(path);
+  if (!in) return core::Error::validation(fmt::format("config: cannot read '{}'", path), "config");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto doc = core::parseJson(text.str(), "config file");
+  if (!doc) return doc.error();
+  return applyConfigFile(*doc, config);
+}
+
+}  // namespace bakery::app

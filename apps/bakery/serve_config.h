@@ -1,0 +1,45 @@
+// ServeConfig: everything `bakery serve` can be told, from the JSON file given by --config,
+// then from flags (which win). Unknown keys are rejected with their path named.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/json.h"
+#include "core/result.h"
+#include "platform/gateway/api_gateway.h"
+#include "platform/gateway/http_server.h"
+#include "platform/runtime/function_catalog.h"
+
+namespace bakery::app {
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+struct ServeConfig {
+  HostPort listen{"127.0.0.1", 8080};
+  HostPort awsListen{"127.0.0.1", 4566};
+  std::string dataDir = "./var";
+  std::string logLevel = "info";
+  bool diag = true;
+  int ioThreads = 0;  // 0: one per core
+  int workers = 64;   // concurrent invocations in all
+  std::chrono::milliseconds shutdownGrace{10'000};
+  gateway::HttpLimits limits;
+  gateway::ApiIdentity api;
+  std::optional<gateway::CorsConfig> cors;
+  std::map<std::string, runtime::FunctionOverrides> functions;
+};
+
+// "HOST:PORT" (IPv6 as "[::1]:PORT"); the error names `field`.
+core::Result<HostPort> parseHostPort(std::string_view text, std::string_view field);
+// Reads a configuration document over the defaults in `config`.
+core::Result<void> applyConfigFile(const json::value& document, ServeConfig& config);
+core::Result<void> loadConfigFile(const std::string& path, ServeConfig& config);
+
+}  // namespace bakery::app

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `make bench`: the micro-benchmarks (each beside its baseline), then the HTTP benchmark
+# against nginx. Results go to stdout; bench/RESULTS.md records them with these commands.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+for b in gateway_bench observability_bench; do
+  "$BUILD/bench/micro/$b" --benchmark_min_time=0.5 --benchmark_counters_tabular=true
+done
+bench/http/run.sh "$BUILD"

@@ -1,0 +1,74 @@
+// FunctionSpec: a function as its capability declares it, and the registry it is declared in.
+//
+// Registration is code-first: each capability has one wiring function that adds its
+// FunctionSpecs to a FunctionRegistry; `bakery manifest` prints the result. A handler is a
+// plain callable from the event (JSON, exactly what AWS Lambda would pass) to the result
+// (JSON). For HTTP routes the event is an API Gateway HTTP API payload 2.0 event and the
+// result is either the structured response {statusCode, headers, cookies, body,
+// isBase64Encoded} or any other JSON value, which the gateway returns as 200 JSON.
+//
+// Handlers are called concurrently from worker threads: they must be thread-safe, and they
+// should keep no per-request state outside the call (functions are stateless).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <bakery/context.h>
+
+#include "core/json.h"
+
+namespace bakery {
+
+using Handler = std::function<json::value(const json::value& event, Context& ctx)>;
+
+// Idempotency (the semantics of Powertools for AWS Lambda): a repeated request with the same
+// key gets the stored response instead of running the handler again.
+struct IdempotencyOptions {
+  // The key comes from the `Idempotency-Key` header when present, else from this JSON Pointer
+  // into the parsed JSON body (e.g. "/orderId"); empty means header only. Keys are hashed.
+  std::string bodyKeyPointer;
+  // Without a key the request runs normally unless this is set (then: 400).
+  bool keyRequired = false;
+  std::chrono::seconds expiry{3600};
+};
+
+// Where a handler runs.
+enum class Execution {
+  // On a worker thread: the handler may block (storage, network, sleeping). The default.
+  kPool,
+  // On the I/O thread that received the request, with no thread hand-off: only for handlers
+  // that never block (pure computation over the event). The deadline cannot interrupt such a
+  // handler; it is checked when the handler returns, and a late result still becomes a 504.
+  kInline,
+};
+
+struct FunctionSpec {
+  std::string name;         // `capability.verb`, e.g. `diag.echo`
+  std::string description;  // one line, shown by `bakery manifest`
+  Handler handler;
+  // HTTP triggers: `METHOD /path/{param}`, `ANY /path/{proxy+}`, or `$default`.
+  std::vector<std::string> routes;
+  std::chrono::milliseconds timeout{3000};  // Lambda's default
+  // At most this many concurrent invocations; excess callers get 429 at once.
+  std::optional<int> reservedConcurrency;
+  std::map<std::string, std::string> environment;
+  // JSON Schema (draft 7) the JSON request body must satisfy; failures are 400
+  // ValidationException naming the field, and the handler is not called.
+  std::optional<json::value> bodySchema;
+  std::optional<IdempotencyOptions> idempotency;
+  Execution execution = Execution::kPool;
+};
+
+class FunctionRegistry {
+ public:
+  virtual ~FunctionRegistry() = default;
+  // Declares a function. Invalid specs (duplicate name, bad route) fail start-up loudly.
+  virtual void add(FunctionSpec spec) = 0;
+};
+
+}  // namespace bakery

@@ -1,0 +1,40 @@
+#include "core/time_format.h"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace bakery::core {
+namespace {
+
+std::tm utc(std::chrono::system_clock::time_point t) {
+  std::time_t secs =
+      std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(t));
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return tm;
+}
+
+}  // namespace
+
+std::string rfc3339Micro(std::chrono::system_clock::time_point t) {
+  auto secs = std::chrono::floor<std::chrono::seconds>(t);
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
+  std::tm tm = utc(t);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+}
+
+std::string apiGatewayTime(std::chrono::system_clock::time_point t) {
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::tm tm = utc(t);
+  return fmt::format("{:02}/{}/{:04}:{:02}:{:02}:{:02} +0000", tm.tm_mday, kMonths[tm.tm_mon],
+                     tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+std::int64_t epochMillis(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace bakery::core

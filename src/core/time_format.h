@@ -1,0 +1,17 @@
+// Timestamp renderings used on the wire. Pure functions, thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace bakery::core {
+
+// RFC 3339 in UTC with microseconds: `2026-11-25T15:19:49.123456Z`.
+std::string rfc3339Micro(std::chrono::system_clock::time_point t);
+// API Gateway's requestContext.time: `25/Nov/2026:15:19:49 +0000`.
+std::string apiGatewayTime(std::chrono::system_clock::time_point t);
+// Milliseconds since the Unix epoch.
+std::int64_t epochMillis(std::chrono::system_clock::time_point t);
+
+}  // namespace bakery::core

@@ -1,0 +1,119 @@
+#include "platform/runtime/function_catalog.h"
+
+#include <regex>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace bakery::runtime {
+
+FunctionCatalog::FunctionCatalog(observability::MetricsRegistry& metrics) : metrics_(metrics) {}
+
+void FunctionCatalog::add(FunctionSpec spec) {
+  static const std::regex kName("[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)+");
+  if (!std::regex_match(spec.name, kName) || spec.name.size() > 64) {
+    throw std::invalid_argument(
+        fmt::format("function name '{}' must look like 'capability.verb' (lower case)", spec.name));
+  }
+  if (byName_.contains(spec.name)) {
+    throw std::invalid_argument(fmt::format("function '{}' registered twice", spec.name));
+  }
+  if (!spec.handler)
+    throw std::invalid_argument(fmt::format("function '{}' has no handler", spec.name));
+  if (spec.timeout <= std::chrono::milliseconds(0) || spec.timeout > kMaxTimeout) {
+    throw std::invalid_argument(
+        fmt::format("function '{}': timeout must be 1 ms to 15 min", spec.name));
+  }
+  if (spec.reservedConcurrency && *spec.reservedConcurrency < 0) {
+    throw std::invalid_argument(fmt::format("function '{}': reserved concurrency < 0", spec.name));
+  }
+  auto fn = std::make_unique<RegisteredFunction>();
+  if (spec.bodySchema) {
+    auto compiled = BodySchema::compile(*spec.bodySchema);
+    if (!compiled) {
+      throw std::invalid_argument(
+          fmt::format("function '{}': {}", spec.name, compiled.error().message()));
+    }
+    fn->bodySchema.emplace(std::move(compiled).value());
+  }
+  observability::Labels labels{{"function", spec.name}};
+  fn->invocations = &metrics_.counter("bakery_function_invocations_total",
+                                      "Invocations started, by function.", labels);
+  fn->errors = &metrics_.counter("bakery_function_errors_total",
+                                 "Invocations that failed (exception or timeout).", labels);
+  fn->throttles = &metrics_.counter("bakery_function_throttles_total",
+                                    "Invocations refused at reserved concurrency (429).", labels);
+  fn->timeouts = &metrics_.counter("bakery_function_timeouts_total",
+                                   "Invocations that passed their deadline (504).", labels);
+  fn->duration = &metrics_.histogram("bakery_function_duration_seconds",
+                                     "Handler run time, by function.", labels);
+  fn->spec = std::move(spec);
+  byName_.emplace(fn->spec.name, fn.get());
+  functions_.push_back(std::move(fn));
+}
+
+core::Result<void> FunctionCatalog::configure(std::string_view name,
+                                              const FunctionOverrides& overrides) {
+  RegisteredFunction* fn = find(name);
+  if (!fn) {
+    return core::Error::validation(fmt::format("config: functions.{}: no such function", name),
+                                   fmt::format("functions.{}", name));
+  }
+  if (overrides.timeout) fn->spec.timeout = *overrides.timeout;
+  if (overrides.reservedConcurrency) fn->spec.reservedConcurrency = overrides.reservedConcurrency;
+  if (overrides.execution) fn->spec.execution = *overrides.execution;
+  for (const auto& [k, v] : overrides.environment) fn->spec.environment[k] = v;
+  return {};
+}
+
+const RegisteredFunction* FunctionCatalog::find(std::string_view name) const {
+  auto it = byName_.find(name);
+  return it == byName_.end() ? nullptr : it->second;
+}
+
+RegisteredFunction* FunctionCatalog::find(std::string_view name) {
+  auto it = byName_.find(name);
+  return it == byName_.end() ? nullptr : it->second;
+}
+
+std::vector<const RegisteredFunction*> FunctionCatalog::all() const {
+  std::vector<const RegisteredFunction*> out;
+  for (const auto& fn : functions_) out.push_back(fn.get());
+  return out;
+}
+
+json::array FunctionCatalog::manifest() const {
+  json::array out;
+  for (const auto& fn : functions_) {
+    const FunctionSpec& s = fn->spec;
+    json::object f;
+    f["name"] = s.name;
+    f["description"] = s.description;
+    json::array routes;
+    for (const auto& r : s.routes) routes.emplace_back(r);
+    f["routes"] = std::move(routes);
+    f["timeoutMs"] = s.timeout.count();
+    if (s.reservedConcurrency) {
+      f["reservedConcurrency"] = *s.reservedConcurrency;
+    } else {
+      f["reservedConcurrency"] = nullptr;
+    }
+    f["execution"] = s.execution == Execution::kInline ? "inline" : "pool";
+    json::object env;
+    for (const auto& [k, v] : s.environment) env[k] = v;
+    f["environment"] = std::move(env);
+    if (s.bodySchema) f["bodySchema"] = *s.bodySchema;
+    if (s.idempotency) {
+      json::object idem;
+      idem["keyHeader"] = "Idempotency-Key";
+      idem["bodyKeyPointer"] = s.idempotency->bodyKeyPointer;
+      idem["keyRequired"] = s.idempotency->keyRequired;
+      idem["expirySeconds"] = s.idempotency->expiry.count();
+      f["idempotency"] = std::move(idem);
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace bakery::runtime

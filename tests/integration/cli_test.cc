@@ -1,0 +1,79 @@
+// The `bakery` command line: manifest and invoke.
+#include <filesystem>
+#include <fstream>
+
+#include "integration.h"
+
+namespace bakery::testing {
+namespace {
+
+namespace json = boost::json;
+
+TEST(CliTest, ManifestPrintsEveryFunctionRouteAndSetting) {
+  auto r = runCommand({bakeryBinary(), "manifest"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  auto m = parse(r.out).as_object();
+  const auto& fns = m.at("functions").as_array();
+  ASSERT_EQ(fns.size(), 1u);
+  const auto& echo = fns[0].as_object();
+  EXPECT_EQ(echo.at("name"), "diag.echo");
+  EXPECT_EQ(echo.at("routes"), (json::array{"ANY /v1/diag/echo"}));
+  EXPECT_EQ(echo.at("timeoutMs"), 3000);
+  EXPECT_TRUE(echo.at("reservedConcurrency").is_null());
+  EXPECT_EQ(
+      m.at("routes"),
+      (json::array{json::object{{"routeKey", "ANY /v1/diag/echo"}, {"function", "diag.echo"}}}));
+  EXPECT_EQ(m.at("gateway").at("payloadFormatVersion"), "2.0");
+}
+
+TEST(CliTest, ManifestReflectsTheConfiguration) {
+  char tmpl[] = "/tmp/bakery-cli-XXXXXX";
+  ASSERT_TRUE(mkdtemp(tmpl));
+  std::string off = std::string(tmpl) + "/off.json", tuned = std::string(tmpl) + "/tuned.json";
+  std::ofstream(off) << R"({"diag": false})";
+  std::ofstream(tuned)
+      << R"({"functions": {"diag.echo": {"timeoutMs": 500, "reservedConcurrency": 3, "environment": {"A": "b"}}}})";
+  auto none = runCommand({bakeryBinary(), "manifest", "--config", off});
+  ASSERT_EQ(none.exitCode, 0) << none.err;
+  EXPECT_TRUE(parse(none.out).at("functions").as_array().empty());
+  auto t = runCommand({bakeryBinary(), "manifest", "--config", tuned});
+  ASSERT_EQ(t.exitCode, 0) << t.err;
+  auto echo = parse(t.out).at("functions").as_array().at(0).as_object();
+  EXPECT_EQ(echo.at("timeoutMs"), 500);
+  EXPECT_EQ(echo.at("reservedConcurrency"), 3);
+  EXPECT_EQ(echo.at("environment"), (json::object{{"A", "b"}}));
+  std::filesystem::remove_all(tmpl);
+}
+
+TEST(CliTest, InvokeRunsOneFunctionWithAnEventFromStdinOrAFile) {
+  auto fromStdin = runCommand({bakeryBinary(), "invoke", "diag.echo", "--event", "-"},
+                              R"({"hello": "world", "n": [1, 2]})");
+  ASSERT_EQ(fromStdin.exitCode, 0) << fromStdin.err;
+  EXPECT_EQ(parse(fromStdin.out), parse(R"({"hello": "world", "n": [1, 2]})"));
+
+  char tmpl[] = "/tmp/bakery-cli-XXXXXX";
+  ASSERT_TRUE(mkdtemp(tmpl));
+  std::string event = std::string(tmpl) + "/event.json";
+  std::ofstream(event) << R"({"version": "2.0", "body": "{\"result\": {\"statusCode\": 202}}",
+      "requestContext": {"http": {"method": "POST", "path": "/x"}}, "isBase64Encoded": false})";
+  auto fromFile = runCommand({testbedBinary(), "invoke", "test.respond", "--event", event});
+  ASSERT_EQ(fromFile.exitCode, 0) << fromFile.err;
+  EXPECT_EQ(parse(fromFile.out), parse(R"({"statusCode": 202})"));
+  std::filesystem::remove_all(tmpl);
+}
+
+TEST(CliTest, InvokeReportsFailuresWithANonZeroExit) {
+  auto unknown = runCommand({bakeryBinary(), "invoke", "no.such"});
+  EXPECT_NE(unknown.exitCode, 0);
+  EXPECT_NE(unknown.err.find("no.such"), std::string::npos);
+  auto thrown = runCommand({testbedBinary(), "invoke", "test.throw"});
+  EXPECT_EQ(thrown.exitCode, 1);
+  EXPECT_EQ(parse(thrown.out).at("errorType"), "InternalServerException");
+  EXPECT_NE(thrown.err.find("internal-detail-7f3a"), std::string::npos) << "detail in the log";
+  auto badJson = runCommand({bakeryBinary(), "invoke", "diag.echo", "--event", "-"}, "{nope");
+  EXPECT_EQ(badJson.exitCode, 2);
+  EXPECT_NE(badJson.err.find("event"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bakery::testing
