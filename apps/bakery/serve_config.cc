@@ -23,6 +23,8 @@ core::Result<HostPort> parseHostPort(std::string_view text, std::string_view fie
   if (host.front() == '[') {
     if (host.back() != ']') return bad();
     host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return bad();  // an IPv6 address needs brackets: [::1]:8080
   }
   unsigned value = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
@@ -35,11 +37,11 @@ core::Result<HostPort> parseHostPort(std::string_view text, std::string_view fie
 namespace {
 
 void readHostPort(core::ConfigReader& r, std::string_view key, HostPort& out) {
-  std::string text;
-  r.readString(key, text);
-  if (text.empty()) return;
-  auto parsed = parseHostPort(text, r.pathOf(key));
-  if (!parsed) return r.fail(key, "expected HOST:PORT");
+  const json::value* v = r.raw(key);
+  if (!v) return;
+  if (!v->is_string()) return r.fail(key, "must be a string HOST:PORT");
+  auto parsed = parseHostPort(std::string_view(v->get_string()), r.pathOf(key));
+  if (!parsed) return r.fail(key, "expected HOST:PORT, e.g. 127.0.0.1:8080");
   out = *parsed;
 }
 

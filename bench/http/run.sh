@@ -64,7 +64,7 @@ wait_http "$BAKERY_URL"
 
 run_max() { wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s bench/http/max_rate.lua "$1" | grep '^max_rate'; }
 run_fixed() {
-  WRK_RATE=$2 WRK_CONNECTIONS=16 wrk -t"$THREADS" -c16 -d"${DURATION}s" -s bench/http/fixed_rate.lua "$1" | grep '^fixed_rate'
+  WRK_RATE=$2 WRK_THREADS=$THREADS wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s bench/http/fixed_rate.lua "$1" | grep "^fixed_rate"
 }
 
 # Warm both, then measure alternately so both see the same machine state.

@@ -359,3 +359,21 @@ TEST_F(LoadConfigFileTest, UnknownKeyInAFileIsRejected) {
 
 }  // namespace
 }  // namespace bakery::app
+
+namespace bakery::app {
+namespace {
+
+TEST(ParseHostPortTest, AnIpv6HostNeedsBrackets) {
+  EXPECT_FALSE(parseHostPort("::1:8080", "listen").ok());
+  EXPECT_TRUE(parseHostPort("[::1]:8080", "listen").ok());
+}
+
+TEST(ApplyConfigFileTest, EmptyListenIsAnErrorNotTheDefault) {
+  ServeConfig config;
+  auto r = applyConfigFile(*core::parseJson(R"({"listen": ""})", "doc"), config);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field(), "listen");
+}
+
+}  // namespace
+}  // namespace bakery::app

@@ -52,7 +52,7 @@ TEST_F(GatewayHttpTest, EchoReturnsThePayloadV2EventFieldByField) {
   const auto& ctx = e.at("requestContext").as_object();
   EXPECT_EQ(ctx.at("accountId"), "000000000000");
   EXPECT_EQ(ctx.at("apiId"), "bakery");
-  EXPECT_EQ(ctx.at("domainName"), json::value("127.0.0.1:" + std::to_string(server().port())));
+  EXPECT_EQ(ctx.at("domainName"), "127.0.0.1") << "API Gateway domain names carry no port";
   EXPECT_EQ(ctx.at("domainPrefix"), "127");
   EXPECT_EQ(ctx.at("http").at("method"), "GET");
   EXPECT_EQ(ctx.at("http").at("path"), "/v1/diag/echo");

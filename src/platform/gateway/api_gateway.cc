@@ -1,5 +1,7 @@
 #include "platform/gateway/api_gateway.h"
 
+#include <boost/json/monotonic_resource.hpp>
+
 #include <unordered_map>
 #include <variant>
 
@@ -147,8 +149,10 @@ void ApiGateway::handle(ServerRequest request, Responder respond) {
 
   runtime::InvocationRequest inv;
   inv.trace = continueOrStartTrace(request.header("traceparent"), deps_.ids);
+  // One arena per event: it lives exactly as long as the event (and any copy of it).
   inv.event = buildEvent(EventInputs{request, route, config_.identity, requestId,
-                                     deps_.clock.wallNow(), config_.listenPort, nullptr});
+                                     deps_.clock.wallNow(), config_.listenPort, nullptr},
+                         json::make_shared_resource<json::monotonic_resource>(4096));
   inv.requestId = requestId;
   inv.route = route.routeKey;
   std::string traceId = inv.trace.traceId;

@@ -28,6 +28,17 @@ bool listAllows(const std::vector<std::string>& list, std::string_view value) {
   });
 }
 
+// The grant depends on Origin: caches must know, whatever else the function said varies.
+void addVaryOrigin(ServerResponse& response) {
+  for (auto& h : response.headers) {
+    if (equalsIgnoreCase(h.name, "vary")) {
+      if (h.value.find('*') == std::string::npos) h.value += ", Origin";
+      return;
+    }
+  }
+  response.set("vary", "Origin");
+}
+
 }  // namespace
 
 CorsPolicy::CorsPolicy(CorsConfig config) : config_(std::move(config)) {}
@@ -89,7 +100,7 @@ void CorsPolicy::decorate(std::string_view origin, ServerResponse& response) con
     response.set("access-control-expose-headers", join(config_.exposeHeaders));
   }
   if (config_.allowCredentials) response.set("access-control-allow-credentials", "true");
-  response.set("vary", "Origin");
+  addVaryOrigin(response);
 }
 
 }  // namespace bakery::gateway

@@ -102,7 +102,7 @@ bool isTextualContentType(std::string_view contentType) {
   return type.ends_with("+json") || type.ends_with("+xml");
 }
 
-json::object buildEvent(const EventInputs& in) {
+json::object buildEvent(const EventInputs& in, json::storage_ptr sp) {
   const ServerRequest& req = in.request;
   std::string_view target = req.target;
   auto q = target.find('?');
@@ -110,8 +110,8 @@ json::object buildEvent(const EventInputs& in) {
   std::string_view rawQuery =
       q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
 
-  json::object headers;
-  json::array cookies;
+  json::object headers(sp);
+  json::array cookies(sp);
   std::string contentType;
   std::string forwardedFor;
   std::string_view host, userAgent;
@@ -143,7 +143,7 @@ json::object buildEvent(const EventInputs& in) {
   headers["x-forwarded-port"] = fmt::format("{}", in.listenPort);
   headers["x-forwarded-proto"] = "http";
 
-  json::object event;
+  json::object event(sp);
   event.reserve(12);
   event["version"] = "2.0";
   event["routeKey"] = in.route.routeKey;
@@ -152,24 +152,24 @@ json::object buildEvent(const EventInputs& in) {
   if (!cookies.empty()) event["cookies"] = std::move(cookies);
   event["headers"] = std::move(headers);
   if (!rawQuery.empty()) {
-    json::object params;
+    json::object params(sp);
     addQuery(params, rawQuery);
     if (!params.empty()) event["queryStringParameters"] = std::move(params);
   }
 
-  std::string_view domain = host;
-  std::string_view hostOnly = stripPort(domain);
-  json::object http;
+  // API Gateway's domain names never carry a port.
+  std::string_view hostOnly = stripPort(host);
+  json::object http(sp);
   http["method"] = req.method;
   http["path"] = rawPath;
   http["protocol"] = req.protocol;
   http["sourceIp"] = req.sourceIp;
   http["userAgent"] = userAgent;
-  json::object ctx;
+  json::object ctx(sp);
   ctx["accountId"] = in.api.accountId;
   ctx["apiId"] = in.api.apiId;
   if (in.authorizer) ctx["authorizer"] = *in.authorizer;
-  ctx["domainName"] = domain;
+  ctx["domainName"] = hostOnly;
   ctx["domainPrefix"] = hostOnly.substr(0, hostOnly.find('.'));
   ctx["http"] = std::move(http);
   ctx["requestId"] = in.requestId;
@@ -192,12 +192,12 @@ json::object buildEvent(const EventInputs& in) {
     event["isBase64Encoded"] = false;
   }
   if (!in.route.pathParameters.empty()) {
-    json::object params;
+    json::object params(sp);
     for (const auto& [k, v] : in.route.pathParameters) params[k] = v;
     event["pathParameters"] = std::move(params);
   }
   if (!in.api.stageVariables.empty()) {
-    json::object vars;
+    json::object vars(sp);
     for (const auto& [k, v] : in.api.stageVariables) vars[k] = v;
     event["stageVariables"] = std::move(vars);
   }
@@ -213,11 +213,13 @@ core::Result<ServerResponse> mapResult(const json::value& result) {
     out.body = result.is_string() ? std::string(result.get_string()) : core::toJson(result);
     return out;
   }
+  // Signed or unsigned: Boost.JSON keeps an unsigned C++ value as uint64.
   const json::value& status = obj->at("statusCode");
-  if (!status.is_int64() || status.get_int64() < 100 || status.get_int64() > 599) {
-    return malformed("statusCode must be an integer from 100 to 599");
-  }
-  out.status = static_cast<int>(status.get_int64());
+  bool valid = (status.is_int64() && status.get_int64() >= 100 && status.get_int64() <= 599) ||
+               (status.is_uint64() && status.get_uint64() >= 100 && status.get_uint64() <= 599);
+  if (!valid) return malformed("statusCode must be an integer from 100 to 599");
+  out.status = status.is_int64() ? static_cast<int>(status.get_int64())
+                                 : static_cast<int>(status.get_uint64());
 
   bool hasContentType = false;
   if (auto it = obj->find("headers"); it != obj->end() && !it->value().is_null()) {

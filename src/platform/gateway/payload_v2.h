@@ -43,7 +43,9 @@ struct EventInputs {
   const json::object* authorizer = nullptr;  // requestContext.authorizer when present
 };
 
-json::object buildEvent(const EventInputs& in);
+// `sp` is the memory resource for the whole event (one per request keeps it to a few
+// allocations; see ApiGateway::handle).
+json::object buildEvent(const EventInputs& in, json::storage_ptr sp = {});
 
 // Whether a body with this content type is passed as text (JSON, XML, text/*, ...).
 bool isTextualContentType(std::string_view contentType);

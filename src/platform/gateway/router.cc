@@ -83,49 +83,79 @@ core::Result<void> Router::add(std::string_view routeKey, std::string target) {
   if (!kMethods.contains(method)) return invalid("unknown method");
   if (path.empty() || path.front() != '/') return invalid("path must start with '/'");
 
-  Node* node = root_.get();
   auto segments = splitPath(path);
   if (path == "/") segments.clear();
+
+  // First the syntax, then conflicts with what exists, and only then any change: a refused
+  // route leaves the table as it was.
+  struct Segment {
+    enum Kind { kLiteral, kParam, kGreedy } kind;
+    std::string text;  // literal text or parameter name
+  };
+  std::vector<Segment> parsed;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     std::string_view seg = segments[i];
-    bool last = i + 1 == segments.size();
+    if (seg.empty()) return invalid("empty path segment");
     if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
       std::string_view name = seg.substr(1, seg.size() - 2);
-      if (!name.empty() && name.back() == '+') {
-        if (!last) return invalid("a greedy {name+} must be the last segment");
-        name.remove_suffix(1);
-        if (name.empty()) return invalid("empty parameter name");
-        if (!node->greedyName.empty() && node->greedyName != name) {
-          return invalid("conflicting greedy parameter names");
-        }
-        node->greedyName = std::string(name);
-        if (!node->greedyRoutes.emplace(method, std::make_pair(std::string(routeKey), target))
-                 .second) {
-          return invalid("declared twice");
-        }
-        keys_.emplace_back(routeKey);
-        return {};
+      bool greedy = !name.empty() && name.back() == '+';
+      if (greedy) name.remove_suffix(1);
+      if (name.empty() || name.find_first_of("{}+") != std::string_view::npos) {
+        return invalid("malformed parameter name");
       }
-      if (name.empty()) return invalid("empty parameter name");
-      if (!node->param) {
-        node->param = std::make_unique<Node>();
-        node->paramName = std::string(name);
-      } else if (node->paramName != name) {
-        return invalid(fmt::format("parameter {{{}}} conflicts with {{{}}} at the same position",
-                                   name, node->paramName));
+      if (greedy && i + 1 != segments.size()) {
+        return invalid("a greedy {name+} must be the last segment");
       }
-      node = node->param.get();
+      parsed.push_back({greedy ? Segment::kGreedy : Segment::kParam, std::string(name)});
     } else {
       if (seg.find_first_of("{}") != std::string_view::npos) return invalid("malformed segment");
-      auto& child = node->literals[std::string(seg)];
-      if (!child) child = std::make_unique<Node>();
-      node = child.get();
+      parsed.push_back({Segment::kLiteral, std::string(seg)});
     }
   }
-  if (!node->routes.emplace(method, std::make_pair(std::string(routeKey), std::move(target)))
-           .second) {
-    return invalid("declared twice");
-  }
+
+  // Walks the path; with `create` false it only checks existing nodes for conflicts.
+  auto walk = [&](bool create) -> core::Result<Node*> {
+    Node* node = root_.get();
+    for (const auto& seg : parsed) {
+      switch (seg.kind) {
+        case Segment::kLiteral: {
+          auto it = node->literals.find(seg.text);
+          if (it == node->literals.end()) {
+            if (!create) return static_cast<Node*>(nullptr);
+            it = node->literals.emplace(seg.text, std::make_unique<Node>()).first;
+          }
+          node = it->second.get();
+          break;
+        }
+        case Segment::kParam:
+          if (!node->param) {
+            if (!create) return static_cast<Node*>(nullptr);
+            node->param = std::make_unique<Node>();
+            node->paramName = seg.text;
+          } else if (node->paramName != seg.text) {
+            return invalid(
+                fmt::format("parameter {{{}}} conflicts with {{{}}} at the same position", seg.text,
+                            node->paramName));
+          }
+          node = node->param.get();
+          break;
+        case Segment::kGreedy:
+          if (!node->greedyName.empty() && node->greedyName != seg.text) {
+            return invalid("conflicting greedy parameter names");
+          }
+          if (node->greedyRoutes.contains(method)) return invalid("declared twice");
+          if (create) node->greedyName = seg.text;
+          return node;
+      }
+    }
+    if (node->routes.contains(method)) return invalid("declared twice");
+    return node;
+  };
+  if (auto checked = walk(false); !checked) return checked.error();
+  Node* node = *walk(true);
+  auto& routes =
+      !parsed.empty() && parsed.back().kind == Segment::kGreedy ? node->greedyRoutes : node->routes;
+  routes.emplace(method, std::make_pair(std::string(routeKey), std::move(target)));
   keys_.emplace_back(routeKey);
   return {};
 }

@@ -59,6 +59,17 @@ core::Result<void> FunctionCatalog::configure(std::string_view name,
     return core::Error::validation(fmt::format("config: functions.{}: no such function", name),
                                    fmt::format("functions.{}", name));
   }
+  if (overrides.timeout &&
+      (*overrides.timeout <= std::chrono::milliseconds(0) || *overrides.timeout > kMaxTimeout)) {
+    return core::Error::validation(
+        fmt::format("config: functions.{}.timeoutMs: must be 1 ms to 15 min", name),
+        fmt::format("functions.{}.timeoutMs", name));
+  }
+  if (overrides.reservedConcurrency && *overrides.reservedConcurrency < 0) {
+    return core::Error::validation(
+        fmt::format("config: functions.{}.reservedConcurrency: must be >= 0", name),
+        fmt::format("functions.{}.reservedConcurrency", name));
+  }
   if (overrides.timeout) fn->spec.timeout = *overrides.timeout;
   if (overrides.reservedConcurrency) fn->spec.reservedConcurrency = overrides.reservedConcurrency;
   if (overrides.execution) fn->spec.execution = *overrides.execution;

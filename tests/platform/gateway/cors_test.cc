@@ -274,3 +274,17 @@ TEST(CorsPolicyTest, ConfigIsKept) {
 
 }  // namespace
 }  // namespace bakery::gateway
+
+namespace bakery::gateway {
+namespace {
+
+TEST(CorsPolicyTest, DecorateMergesOriginIntoAnExistingVary) {
+  CorsPolicy policy(appConfig());
+  ServerResponse r;
+  r.set("Vary", "Accept-Encoding");
+  policy.decorate(appConfig().allowOrigins.front(), r);
+  EXPECT_EQ(values(r, "vary"), std::vector<std::string>{"Accept-Encoding, Origin"});
+}
+
+}  // namespace
+}  // namespace bakery::gateway

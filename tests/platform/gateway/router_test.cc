@@ -303,3 +303,30 @@ TEST(PercentDecodeTest, RejectsMalformedEscapes) {
 
 }  // namespace
 }  // namespace bakery::gateway
+
+namespace bakery::gateway {
+namespace {
+
+TEST(RouterTest, ARefusedRouteLeavesTheTableAsItWas) {
+  Router r;
+  // Refused for its greedy segment in the middle, after `{id}` would have been created.
+  EXPECT_FALSE(r.add("GET /p/{id}/{rest+}/z", "f").ok());
+  EXPECT_TRUE(r.add("GET /p/{other}", "g").ok()) << "no half-built {id} node left behind";
+  auto m = std::get<RouteMatch>(r.match("GET", "/p/7"));
+  EXPECT_EQ(m.pathParameters, (std::vector<std::pair<std::string, std::string>>{{"other", "7"}}));
+  // A conflict found deep in the path adds nothing either.
+  ASSERT_TRUE(r.add("GET /q/{a}/x", "f").ok());
+  EXPECT_FALSE(r.add("GET /q/{b}/y", "f").ok());
+  EXPECT_TRUE(std::holds_alternative<RouteMiss>(r.match("GET", "/q/1/y")));
+  EXPECT_EQ(r.routeKeys(), (std::vector<std::string>{"GET /p/{other}", "GET /q/{a}/x"}));
+}
+
+TEST(RouterTest, EmptyPathSegmentsAreRejected) {
+  Router r;
+  EXPECT_FALSE(r.add("GET /a//b", "f").ok());
+  EXPECT_FALSE(r.add("GET /a/", "f").ok());
+  EXPECT_TRUE(r.add("GET /", "f").ok());
+}
+
+}  // namespace
+}  // namespace bakery::gateway

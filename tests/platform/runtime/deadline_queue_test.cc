@@ -122,11 +122,6 @@ TEST_F(DeadlineQueueTest, CallbackMayAddAndCancelEntries) {
   EXPECT_THAT(ran_, ElementsAre("a", "added"));
 }
 
-TEST_F(DeadlineQueueTest, StopWithoutAThreadIsHarmlessAndRepeatable) {
-  queue_.stop();
-  queue_.stop();
-}
-
 // The background thread waits on the real steady clock, so these use SystemClock and assert
 // only outcomes: what ran, never how long it took.
 TEST(DeadlineQueueThreadTest, ThreadRunsAnEntryThatIsDue) {

@@ -251,3 +251,21 @@ TEST_F(FunctionCatalogTest, ManifestReflectsConfiguredOverrides) {
 
 }  // namespace
 }  // namespace bakery::runtime
+
+namespace bakery::runtime {
+namespace {
+
+TEST_F(FunctionCatalogTest, ConfigureRejectsOutOfRangeOverridesAndKeepsTheSpec) {
+  catalog_.add(spec("diag.echo"));
+  auto zero = catalog_.configure("diag.echo", {.timeout = std::chrono::milliseconds(0)});
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.error().field(), "functions.diag.echo.timeoutMs");
+  EXPECT_FALSE(catalog_.configure("diag.echo", {.timeout = std::chrono::minutes(16)}).ok());
+  auto negative = catalog_.configure("diag.echo", {.reservedConcurrency = -1});
+  ASSERT_FALSE(negative.ok());
+  EXPECT_EQ(negative.error().field(), "functions.diag.echo.reservedConcurrency");
+  EXPECT_EQ(catalog_.find("diag.echo")->spec.timeout, std::chrono::seconds(3));
+}
+
+}  // namespace
+}  // namespace bakery::runtime

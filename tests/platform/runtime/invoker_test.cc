@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -390,6 +391,62 @@ TEST_F(InvokerTest, DrainWaitsForRunningHandlers) {
   EXPECT_TRUE(h().invoker.drain(kFailsafe));
   EXPECT_EQ(h().invoker.running(), 0);
   EXPECT_EQ(first.wait_for(kFailsafe), std::future_status::ready);
+}
+
+// --- inline execution ---------------------------------------------------------------------
+
+TEST_F(InvokerTest, InlineHandlerRunsOnTheCallersThreadBeforeInvokeReturns) {
+  FunctionSpec s = spec("diag.inline", [](const json::value&, Context&) {
+    std::ostringstream id;
+    id << std::this_thread::get_id();
+    return json::value(id.str());
+  });
+  s.execution = Execution::kInline;
+  auto& fn = h().add(std::move(s));
+  std::optional<InvocationResult> got;
+  h().invoker.invoke(fn, request(json::object()), [&](InvocationResult r) { got = std::move(r); });
+  ASSERT_TRUE(got.has_value());
+  std::ostringstream self;
+  self << std::this_thread::get_id();
+  EXPECT_EQ(got->response, json::value(self.str()));
+  EXPECT_TRUE(got->coldStart);
+  EXPECT_EQ(fn.inFlight.load(), 0);
+  EXPECT_EQ(h().invoker.running(), 0);
+}
+
+TEST_F(InvokerTest, InlineHandlerPastItsDeadlineGets504AndItsResultIsDropped) {
+  FunctionSpec s = spec("diag.inline", [this](const json::value&, Context&) {
+    clock_.advance(1001ms);
+    return json::value("late");
+  });
+  s.execution = Execution::kInline;
+  s.timeout = 1000ms;
+  s.idempotency = IdempotencyOptions{};
+  auto& fn = h().add(std::move(s));
+  InvocationResult r = invoke(fn, httpEvent("{}", "key-1"));
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_EQ(r.error->type(), "FunctionTimeoutException");
+  EXPECT_EQ(r.error->status(), 504);
+  EXPECT_TRUE(r.response.is_null());
+  EXPECT_EQ(fn.timeouts->value(), 1u);
+  EXPECT_EQ(fn.errors->value(), 1u);
+  EXPECT_EQ(fn.inFlight.load(), 0);
+  EXPECT_EQ(h().store.sizeForTest(), 0u);  // the key was released, not completed
+  EXPECT_THAT(h().log(), HasSubstr("late result dropped"));
+}
+
+TEST_F(InvokerTest, InlineHandlerReturningExactlyAtItsDeadlineIsOnTime) {
+  FunctionSpec s = spec("diag.inline", [this](const json::value&, Context&) {
+    clock_.advance(1000ms);
+    return json::value("on time");
+  });
+  s.execution = Execution::kInline;
+  s.timeout = 1000ms;
+  auto& fn = h().add(std::move(s));
+  InvocationResult r = invoke(fn, json::object());
+  ASSERT_FALSE(r.error.has_value()) << r.error->message();
+  EXPECT_EQ(r.response, json::value("on time"));
+  EXPECT_EQ(fn.timeouts->value(), 0u);
 }
 
 // --- context ------------------------------------------------------------------------------
