@@ -116,6 +116,8 @@ void appendJson(std::string& out, const json::value& v) {
   }
 }
 
+void appendJsonString(std::string& out, std::string_view s) { appendString(out, s); }
+
 std::string toJson(const json::value& v) {
   std::string out;
   out.reserve(256);

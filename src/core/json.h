@@ -24,6 +24,8 @@ Result<json::value> parseJson(std::string_view text, std::string_view what);
 // JSON cannot represent, become null.
 std::string toJson(const json::value& v);
 void appendJson(std::string& out, const json::value& v);
+// Appends `s` as a quoted, escaped JSON string.
+void appendJsonString(std::string& out, std::string_view s);
 // The string member `key` of `obj`, or nullopt when it is missing or not a string.
 std::optional<std::string_view> stringMember(const json::object& obj, std::string_view key);
 

@@ -25,6 +25,28 @@ std::string rfc3339Micro(std::chrono::system_clock::time_point t) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
 }
 
+void appendRfc3339Micro(std::string& out, std::chrono::system_clock::time_point t) {
+  struct Cache {
+    std::int64_t second = -1;
+    char text[24] = {};  // "2026-11-25T15:19:49"
+  };
+  thread_local Cache cache;
+  auto secs = std::chrono::floor<std::chrono::seconds>(t);
+  std::int64_t second = secs.time_since_epoch().count();
+  if (second != cache.second) {
+    std::tm tm = utc(t);
+    fmt::format_to_n(cache.text, sizeof(cache.text) - 1, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec);
+    cache.second = second;
+  }
+  out.append(cache.text, 19);
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
+  char frac[9] = {'.', '0', '0', '0', '0', '0', '0', 'Z', 0};
+  for (int i = 6; i >= 1; --i, micros /= 10) frac[i] = static_cast<char>('0' + micros % 10);
+  out.append(frac, 8);
+}
+
 std::string apiGatewayTime(std::chrono::system_clock::time_point t) {
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};

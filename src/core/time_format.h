@@ -9,6 +9,9 @@ namespace bakery::core {
 
 // RFC 3339 in UTC with microseconds: `2026-11-25T15:19:49.123456Z`.
 std::string rfc3339Micro(std::chrono::system_clock::time_point t);
+// The same, appended to `out`; the calendar part is cached per thread for the current second,
+// so a logger calling it for every line formats a date once a second.
+void appendRfc3339Micro(std::string& out, std::chrono::system_clock::time_point t);
 // API Gateway's requestContext.time: `25/Nov/2026:15:19:49 +0000`.
 std::string apiGatewayTime(std::chrono::system_clock::time_point t);
 // Milliseconds since the Unix epoch.

@@ -71,3 +71,20 @@ TEST(TimeFormatTest, EpochMillisCountsWholeMillisecondsSinceTheEpoch) {
 
 }  // namespace
 }  // namespace bakery::core
+
+namespace bakery::core {
+namespace {
+
+TEST(TimeFormatTest, AppendedTimestampMatchesTheFormattedOneAcrossSeconds) {
+  using namespace std::chrono;
+  auto base = system_clock::time_point(seconds(1'795'621'298));
+  for (auto offset : {microseconds(0), microseconds(1), microseconds(999'999),
+                      microseconds(1'000'000), microseconds(86'400'000'123), microseconds(5)}) {
+    std::string appended = "x";
+    appendRfc3339Micro(appended, base + offset);
+    EXPECT_EQ(appended, "x" + rfc3339Micro(base + offset)) << offset.count();
+  }
+}
+
+}  // namespace
+}  // namespace bakery::core

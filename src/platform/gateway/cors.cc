@@ -16,12 +16,6 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool listAllows(const std::vector<std::string>& list, std::string_view value) {
   return std::any_of(list.begin(), list.end(), [&](const std::string& item) {
     return item == "*" || equalsIgnoreCase(item, value);
@@ -71,7 +65,7 @@ ServerResponse CorsPolicy::preflight(const ServerRequest& request) const {
   std::size_t start = 0;
   while (start <= requested.size() && !requested.empty()) {
     auto comma = requested.find(',', start);
-    std::string_view name = trim(requested.substr(
+    std::string_view name = trimWhitespace(requested.substr(
         start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
     if (!name.empty() && !listAllows(config_.allowHeaders, name)) return response;
     if (comma == std::string_view::npos) break;

@@ -53,5 +53,7 @@ class RequestHandler {
 };
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
+// `s` without leading and trailing spaces and tabs (HTTP's optional whitespace).
+std::string_view trimWhitespace(std::string_view s);
 
 }  // namespace bakery::gateway

@@ -19,12 +19,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Appends `value` to `key` in `map`, comma-joining repeats, keeping first-seen order.
 void joinInto(json::object& map, std::string_view key, std::string_view value) {
   auto it = map.find(key);
@@ -92,7 +86,7 @@ core::Error malformed(std::string message) {
 }  // namespace
 
 bool isTextualContentType(std::string_view contentType) {
-  std::string type = lower(trim(contentType.substr(0, contentType.find(';'))));
+  std::string type = lower(trimWhitespace(contentType.substr(0, contentType.find(';'))));
   if (type.rfind("text/", 0) == 0) return true;
   static constexpr std::string_view kText[] = {
       "application/json",    "application/javascript", "application/ecmascript",
@@ -121,7 +115,7 @@ json::object buildEvent(const EventInputs& in, json::storage_ptr sp) {
       std::string_view rest = h.value;
       while (!rest.empty()) {
         auto semi = rest.find(';');
-        std::string_view c = trim(rest.substr(0, semi));
+        std::string_view c = trimWhitespace(rest.substr(0, semi));
         if (!c.empty()) cookies.emplace_back(c);
         if (semi == std::string_view::npos) break;
         rest.remove_prefix(semi + 1);
