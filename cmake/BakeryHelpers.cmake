@@ -39,3 +39,14 @@ function(bakery_add_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES TIMEOUT 120)
 endfunction()
+
+# bakery_use_fast_malloc(<target>): links tcmalloc (minimal) into an executable. The request
+# path allocates many small objects across threads; tcmalloc's per-thread caches measured
+# about 8 % more requests/s than glibc malloc on the HTTP benchmark. Sanitizer builds keep
+# the sanitizer's allocator.
+find_library(BAKERY_TCMALLOC tcmalloc_minimal)
+function(bakery_use_fast_malloc target)
+  if(BAKERY_TCMALLOC AND NOT BAKERY_SANITIZE)
+    target_link_libraries(${target} PRIVATE ${BAKERY_TCMALLOC})
+  endif()
+endfunction()

@@ -15,6 +15,8 @@ readonly DEBIAN_PACKAGES=(
   librocksdb-dev libsodium-dev libssl-dev libcurl4-openssl-dev libfmt-dev libcli11-dev
   libvalijson-dev libhowardhinnant-date-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
+  # tcmalloc (minimal): the request path allocates small objects on several threads
+  libgoogle-perftools-dev
   # test peers and benchmark tools
   python3 python3-prometheus-client curl wrk nginx-light
 )

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# HTTP benchmark: bakery's GET /v1/diag/echo against Debian's nginx returning a static 200,
-# in the same run, with the same wrk threads and connections; then each at a fixed rate of
-# half its measured maximum for latency; then bakery's idle RSS and time to `listening`.
+# HTTP benchmark: bakery's GET /v1/diag/echo against Debian's nginx returning a static 200
+# (an 11-byte body, and a file of the echo response's size), in the same run, with the same
+# wrk threads and connections, in alternating rounds; then each at a fixed rate of half its
+# measured maximum for latency; start-up time and idle RSS beside nginx's.
 # Everything listens on 127.0.0.1 and every load is bounded in time.
-#   bench/http/run.sh [build-dir]     (DURATION=10 CONNECTIONS=64 THREADS=2 to change)
+#   bench/http/run.sh [build-dir]   (DURATION=10 ROUNDS=3 CONNECTIONS=64 THREADS=2 to change)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
 BIN=$BUILD/bakery
 DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 # Fixed-rate runs use fewer connections: wrk's timers tick in whole milliseconds, so each tick
@@ -34,65 +36,74 @@ echo "# wrk: -t$THREADS -c$CONNECTIONS -d${DURATION}s (fixed rate: -c$FIXED_CONN
 # --- start-up time and idle RSS, beside nginx ---
 python3 bench/http/startup.py "$BIN" bench/http/nginx.conf "$IO_THREADS"
 
-# --- nginx baseline ---
+# --- servers: nginx (both baselines) and bakery (diag.echo inline, and on the worker pool) ---
+chmod 755 "$OUT"
 NGINX_PORT=$(free_port)
-mkdir -p "$OUT/nginx"
+mkdir -p "$OUT/nginx/www"
 sed -e "s#@PORT@#$NGINX_PORT#" -e "s#@DIR@#$OUT/nginx#" -e "s#@WORKERS@#$IO_THREADS#" \
   bench/http/nginx.conf >"$OUT/nginx/nginx.conf"
+
+# bakery writes its JSON log line per request as in production; /dev/null takes it.
+start_bakery() {  # port data-dir [config]
+  local extra=()
+  [[ -n "${3:-}" ]] && extra=(--config "$3")
+  "$BIN" serve --listen "127.0.0.1:$1" --aws-listen 127.0.0.1:0 --data-dir "$2" \
+    --io-threads "$IO_THREADS" "${extra[@]}" >/dev/null 2>>"$OUT/bakery.err" &
+}
+BAKERY_PORT=$(free_port)
+start_bakery "$BAKERY_PORT" "$OUT/var"
+BAKERY_PID=$!
+echo '{"functions": {"diag.echo": {"execution": "pool"}}}' >"$OUT/pool.json"
+POOL_PORT=$(free_port)
+start_bakery "$POOL_PORT" "$OUT/var-pool" "$OUT/pool.json"
+POOL_PID=$!
+BAKERY_URL="http://127.0.0.1:$BAKERY_PORT/v1/diag/echo"
+POOL_URL="http://127.0.0.1:$POOL_PORT/v1/diag/echo"
+wait_http "$BAKERY_URL"
+wait_http "$POOL_URL"
+# The same-size baseline serves what the echo returns to wrk's request (wrk sends only Host).
+curl -s -H 'User-Agent:' -H 'Accept:' "$BAKERY_URL" >"$OUT/nginx/www/echo.json"
+chmod -R a+rX "$OUT/nginx"
 nginx -c "$OUT/nginx/nginx.conf" -e "$OUT/nginx/error.log" &
 NGINX_PID=$!
-wait_http "http://127.0.0.1:$NGINX_PORT/"
-
-# --- bakery ---
-# bakery writes its JSON log line per request as in production; /dev/null takes it.
-BAKERY_PORT=$(free_port)
-"$BIN" serve --listen "127.0.0.1:$BAKERY_PORT" --aws-listen 127.0.0.1:0 --data-dir "$OUT/var" \
-  --io-threads "$IO_THREADS" >/dev/null 2>"$OUT/bakery.err" &
-BAKERY_PID=$!
-BAKERY_URL="http://127.0.0.1:$BAKERY_PORT/v1/diag/echo"
 NGINX_URL="http://127.0.0.1:$NGINX_PORT/"
-wait_http "$BAKERY_URL"
+NGINX_SAME_URL="http://127.0.0.1:$NGINX_PORT/echo.json"
+wait_http "$NGINX_URL"
+wait_http "$NGINX_SAME_URL"
+echo "# echo response body: $(wc -c <"$OUT/nginx/www/echo.json") bytes; nginx same-size file: $(curl -s "$NGINX_SAME_URL" | wc -c) bytes"
 
 run_max() { wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s bench/http/max_rate.lua "$1" | grep '^max_rate'; }
 run_fixed() {
   WRK_RATE=$2 WRK_THREADS=$THREADS wrk -t"$THREADS" -c"$FIXED_CONNECTIONS" -d"${DURATION}s" -s bench/http/fixed_rate.lua "$1" | grep "^fixed_rate"
 }
+median() { python3 -c "import statistics,sys; print(int(statistics.median(float(x) for x in sys.argv[1:])))" "$@"; }
 
-# Warm both, then measure alternately so both see the same machine state.
-wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$NGINX_URL" >/dev/null
-wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$BAKERY_URL" >/dev/null
-NGINX_MAX=$(run_max "$NGINX_URL")
-BAKERY_MAX=$(run_max "$BAKERY_URL")
-echo "nginx  $NGINX_MAX"
-echo "bakery $BAKERY_MAX"
-NGINX_RPS=$(field rps "$NGINX_MAX")
-BAKERY_RPS=$(field rps "$BAKERY_MAX")
-echo "ratio bakery/nginx requests_per_s $(python3 -c "print(f'{$BAKERY_RPS/$NGINX_RPS:.3f}')")"
+for url in "$NGINX_URL" "$NGINX_SAME_URL" "$BAKERY_URL" "$POOL_URL"; do
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$url" >/dev/null  # warm-up
+done
+# Rounds alternate the servers so that each sees the same machine; medians are reported.
+declare -A RPS
+NAMES=(nginx nginx-same-size bakery bakery-pool)
+URLS=("$NGINX_URL" "$NGINX_SAME_URL" "$BAKERY_URL" "$POOL_URL")
+for round in $(seq 1 "$ROUNDS"); do
+  for i in "${!NAMES[@]}"; do
+    line=$(run_max "${URLS[$i]}")
+    echo "round $round ${NAMES[$i]} $line"
+    RPS[${NAMES[$i]}]="${RPS[${NAMES[$i]}]:-} $(field rps "$line")"
+  done
+done
+for n in "${NAMES[@]}"; do declare "MED_${n//-/_}=$(median ${RPS[$n]})"; done
+echo "median requests/s: nginx=$MED_nginx nginx-same-size=$MED_nginx_same_size bakery=$MED_bakery bakery-pool=$MED_bakery_pool"
+ratio() { python3 -c "print(f'{$1/$2:.3f}')"; }
+echo "ratio bakery/nginx $(ratio "$MED_bakery" "$MED_nginx")  bakery/nginx-same-size $(ratio "$MED_bakery" "$MED_nginx_same_size")"
+echo "ratio bakery-pool/nginx $(ratio "$MED_bakery_pool" "$MED_nginx")  bakery-pool/nginx-same-size $(ratio "$MED_bakery_pool" "$MED_nginx_same_size")"
 
-HALF_NGINX=$(python3 -c "print(int($NGINX_RPS/2))")
-HALF_BAKERY=$(python3 -c "print(int($BAKERY_RPS/2))")
-echo "nginx  at ${HALF_NGINX} req/s: $(run_fixed "$NGINX_URL" "$HALF_NGINX")"
-echo "bakery at ${HALF_BAKERY} req/s: $(run_fixed "$BAKERY_URL" "$HALF_BAKERY")"
+for i in "${!NAMES[@]}"; do
+  var="MED_${NAMES[$i]//-/_}"
+  half=$(( ${!var} / 2 ))
+  echo "${NAMES[$i]} at ${half} req/s: $(run_fixed "${URLS[$i]}" "$half")"
+done
 echo "bakery_rss_after_load_kb $(awk '/VmRSS/ {print $2}' /proc/$BAKERY_PID/status)"
-kill -TERM "$BAKERY_PID"
-wait "$BAKERY_PID" 2>/dev/null || true
 
-# --- the same function on the worker pool (a thread hand-off each way), beside nginx again ---
-echo '{"functions": {"diag.echo": {"execution": "pool"}}}' >"$OUT/pool.json"
-POOL_PORT=$(free_port)
-"$BIN" serve --listen "127.0.0.1:$POOL_PORT" --aws-listen 127.0.0.1:0 --data-dir "$OUT/var-pool" \
-  --io-threads "$IO_THREADS" --config "$OUT/pool.json" >/dev/null 2>"$OUT/pool.err" &
-POOL_PID=$!
-POOL_URL="http://127.0.0.1:$POOL_PORT/v1/diag/echo"
-wait_http "$POOL_URL"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$POOL_URL" >/dev/null
-NGINX_MAX2=$(run_max "$NGINX_URL")
-POOL_MAX=$(run_max "$POOL_URL")
-echo "nginx       $NGINX_MAX2"
-echo "bakery-pool $POOL_MAX"
-echo "ratio bakery-pool/nginx requests_per_s $(python3 -c "print(f'{$(field rps "$POOL_MAX")/$(field rps "$NGINX_MAX2"):.3f}')")"
-HALF_POOL=$(python3 -c "print(int($(field rps "$POOL_MAX")/2))")
-echo "bakery-pool at ${HALF_POOL} req/s: $(run_fixed "$POOL_URL" "$HALF_POOL")"
-
-kill -TERM "$POOL_PID" "$NGINX_PID"
-wait "$POOL_PID" 2>/dev/null || true
+kill -TERM "$BAKERY_PID" "$POOL_PID" "$NGINX_PID"
+wait "$BAKERY_PID" "$POOL_PID" 2>/dev/null || true

@@ -24,7 +24,10 @@
 
 namespace bakery {
 
-using Handler = std::function<json::value(const json::value& event, Context& ctx)>;
+// The handler owns its event (it is moved in), as a Lambda function owns the payload it is
+// given: returning it, or parts of it, moves rather than copies. Lambdas taking
+// `const json::value&` fit too.
+using Handler = std::function<json::value(json::value event, Context& ctx)>;
 
 // Idempotency (the semantics of Powertools for AWS Lambda): a repeated request with the same
 // key gets the stored response instead of running the handler again.

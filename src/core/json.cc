@@ -120,7 +120,7 @@ void appendJsonString(std::string& out, std::string_view s) { appendString(out, 
 
 std::string toJson(const json::value& v) {
   std::string out;
-  out.reserve(256);
+  out.reserve(v.is_structured() ? 1024 : 64);
   appendJson(out, v);
   return out;
 }

@@ -7,7 +7,7 @@ void wire(FunctionRegistry& registry) {
       .name = "diag.echo",
       .description = "Returns the API Gateway payload 2.0 event it received.",
       // Returning a non-response JSON value: the gateway answers 200 application/json with it.
-      .handler = [](const json::value& event, Context&) { return event; },
+      .handler = [](json::value event, Context&) { return event; },
       .routes = {"ANY /v1/diag/echo"},
       .timeout = std::chrono::seconds(3),
       // Pure computation over the event: no reason to hand it to a worker thread.

@@ -133,6 +133,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start() {
     error_code ec;
     socket_.set_option(tcp::no_delay(true), ec);
+    socket_.non_blocking(true, ec);  // read_some after readiness must never block the loop
     auto remote = socket_.remote_endpoint(ec);
     if (!ec) sourceIp_ = remote.address().to_string();
     awaitRequest();
@@ -198,18 +199,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
     setDeadline(server_.options.limits.headerTimeout);
   }
 
+  // Waits for readability, then reads what is there. An async_read_some would first try a
+  // speculative recv, which on a keep-alive connection almost always finds nothing yet (the
+  // client is still reading our last response): one wasted syscall per request.
   void read() {
     auto self = shared_from_this();
-    socket_.async_read_some(buffer_.prepare(kReadChunk),
-                            [self](error_code ec, std::size_t n) { self->onRead(ec, n); });
+    socket_.async_wait(tcp::socket::wait_read, [self](error_code ec) { self->onReadable(ec); });
   }
 
-  void onRead(error_code ec, std::size_t n) {
+  void onReadable(error_code ec) {
     if (state_ == State::kClosed) return;
     if (ec) {
       if (ec == asio::error::operation_aborted && timedOut_) return onTimeout();
       return close();
     }
+    std::size_t n = socket_.read_some(buffer_.prepare(kReadChunk), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return read();
+    if (ec) return close();  // includes end of stream
     buffer_.commit(n);
     if (state_ == State::kIdle) beginReading();
     parse();

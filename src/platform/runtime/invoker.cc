@@ -260,7 +260,7 @@ InvocationResult Invoker::execute(Call& call) {
   r.coldStart = call.coldStart;
   InvocationContext ctx(*call.fn, call.request, call.deadline, clock_, logger_);
   try {
-    r.response = call.fn->spec.handler(call.request.event, ctx);
+    r.response = call.fn->spec.handler(std::move(call.request.event), ctx);
   } catch (const std::exception& e) {
     logger_.log(LogLevel::kError, "handler threw",
                 {{"requestId", call.request.requestId},
