@@ -9,6 +9,7 @@
 
 #include <benchmark/benchmark.h>
 #include <boost/json.hpp>
+#include <boost/json/monotonic_resource.hpp>
 
 #include "platform/gateway/payload_v2.h"
 #include "platform/gateway/router.h"
@@ -69,7 +70,10 @@ void BM_BuildEventV2(benchmark::State& state) {
   ApiIdentity api;
   auto now = std::chrono::system_clock::now();
   for (auto _ : state) {
-    auto event = buildEvent(EventInputs{req, route, api, "req-1", now, 8080, nullptr});
+    // As the gateway does it: one arena per event.
+    auto event =
+        buildEvent(EventInputs{req, route, api, "req-1", now, 8080, nullptr},
+                   boost::json::make_shared_resource<boost::json::monotonic_resource>(4096));
     benchmark::DoNotOptimize(event);
   }
 }
@@ -82,7 +86,9 @@ void BM_Baseline_ParseEventJson(benchmark::State& state) {
   std::string text = boost::json::serialize(buildEvent(
       EventInputs{req, route, api, "req-1", std::chrono::system_clock::now(), 8080, nullptr}));
   for (auto _ : state) {
-    auto v = boost::json::parse(text);
+    // The same arena, so the comparison is of the work and not of the allocator.
+    auto v = boost::json::parse(
+        text, boost::json::make_shared_resource<boost::json::monotonic_resource>(4096));
     benchmark::DoNotOptimize(v);
   }
 }

@@ -1,6 +1,7 @@
 #include "core/time_format.h"
 
 #include <ctime>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -53,6 +54,17 @@ std::string apiGatewayTime(std::chrono::system_clock::time_point t) {
   std::tm tm = utc(t);
   return fmt::format("{:02}/{}/{:04}:{:02}:{:02}:{:02} +0000", tm.tm_mday, kMonths[tm.tm_mon],
                      tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+std::string_view apiGatewayTimeView(std::chrono::system_clock::time_point t) {
+  thread_local std::int64_t cachedSecond = std::numeric_limits<std::int64_t>::min();
+  thread_local std::string cached;
+  std::int64_t second = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+  if (second != cachedSecond) {
+    cached = apiGatewayTime(t);
+    cachedSecond = second;
+  }
+  return cached;
 }
 
 std::int64_t epochMillis(std::chrono::system_clock::time_point t) {

@@ -88,3 +88,18 @@ TEST(TimeFormatTest, AppendedTimestampMatchesTheFormattedOneAcrossSeconds) {
 
 }  // namespace
 }  // namespace bakery::core
+
+namespace bakery::core {
+namespace {
+
+TEST(TimeFormatTest, CachedApiGatewayTimeMatchesAcrossSeconds) {
+  using namespace std::chrono;
+  auto base = system_clock::time_point(seconds(1'795'621'298));
+  for (auto offset : {milliseconds(0), milliseconds(999), milliseconds(1000), milliseconds(0),
+                      milliseconds(86'400'000)}) {
+    EXPECT_EQ(apiGatewayTimeView(base + offset), apiGatewayTime(base + offset)) << offset.count();
+  }
+}
+
+}  // namespace
+}  // namespace bakery::core

@@ -105,8 +105,9 @@ json::object buildEvent(const EventInputs& in, json::storage_ptr sp) {
       q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
 
   json::object headers(sp);
+  headers.reserve(req.headers.size() + 3);
   json::array cookies(sp);
-  std::string contentType;
+  std::string_view contentType;
   std::string forwardedFor;
   std::string_view host, userAgent;
   for (const auto& h : req.headers) {
@@ -134,7 +135,9 @@ json::object buildEvent(const EventInputs& in, json::storage_ptr sp) {
   // API Gateway appends the client address and states how it was reached.
   forwardedFor += forwardedFor.empty() ? req.sourceIp : ", " + req.sourceIp;
   headers["x-forwarded-for"] = forwardedFor;
-  headers["x-forwarded-port"] = fmt::format("{}", in.listenPort);
+  char port[8];
+  auto portEnd = fmt::format_to_n(port, sizeof(port), "{}", in.listenPort).out;
+  headers["x-forwarded-port"] = std::string_view(port, static_cast<std::size_t>(portEnd - port));
   headers["x-forwarded-proto"] = "http";
 
   json::object event(sp);
@@ -169,7 +172,7 @@ json::object buildEvent(const EventInputs& in, json::storage_ptr sp) {
   ctx["requestId"] = in.requestId;
   ctx["routeKey"] = in.route.routeKey;
   ctx["stage"] = in.api.stage;
-  ctx["time"] = core::apiGatewayTime(in.time);
+  ctx["time"] = core::apiGatewayTimeView(in.time);
   ctx["timeEpoch"] = core::epochMillis(in.time);
   event["requestContext"] = std::move(ctx);
 
