@@ -33,12 +33,26 @@ if ((${#missing[@]} > 0)); then
   sudo_cmd=()
   if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
   export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq >/dev/null
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # nginx-light is a benchmark baseline only: never leave Debian's default site running.
-  if command -v systemctl >/dev/null 2>&1; then
-    "${sudo_cmd[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true
+  # Packages such as nginx-light start their service on install (listening on all
+  # interfaces); nothing installed here may run as a service, so forbid it for this install.
+  policy=/usr/sbin/policy-rc.d
+  created_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+    "${sudo_cmd[@]}" chmod +x "$policy"
+    created_policy=1
   fi
+  log=$(mktemp)
+  if ! { "${sudo_cmd[@]}" apt-get update -qq &&
+         "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    if ((created_policy)); then "${sudo_cmd[@]}" rm -f "$policy"; fi
+    exit 1
+  fi
+  rm -f "$log"
+  if ((created_policy)); then "${sudo_cmd[@]}" rm -f "$policy"; fi
+  # Belt and braces where a service manager ignored the policy.
   "${sudo_cmd[@]}" service nginx stop >/dev/null 2>&1 || true
 fi
 
