@@ -30,10 +30,10 @@ test: build check-format
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 # The same suite built with clang, AddressSanitizer + UndefinedBehaviorSanitizer and
-# -Wthread-safety.
+# -Wthread-safety, plus the libFuzzer targets (tests/fuzz), each run over 30,000 inputs.
 test-asan: deps
 	@CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD_DIR) $(CMAKE_FLAGS) -DBAKERY_SANITIZE=ON \
-	  -DBAKERY_BUILD_BENCH=OFF >/dev/null
+	  -DBAKERY_BUILD_BENCH=OFF -DBAKERY_FUZZ=ON >/dev/null
 	@cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	@cd $(ASAN_BUILD_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
