@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <iterator>
+#include <limits>
 
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
@@ -123,6 +124,15 @@ std::string toJson(const json::value& v) {
   out.reserve(v.is_structured() ? 1024 : 64);
   appendJson(out, v);
   return out;
+}
+
+std::optional<std::int64_t> integerValue(const json::value& v) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64() &&
+      v.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return static_cast<std::int64_t>(v.get_uint64());
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string_view> stringMember(const json::object& obj, std::string_view key) {

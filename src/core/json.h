@@ -1,6 +1,7 @@
 // JSON value types (Boost.JSON) and small helpers shared by every layer.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,9 @@ std::string toJson(const json::value& v);
 void appendJson(std::string& out, const json::value& v);
 // Appends `s` as a quoted, escaped JSON string.
 void appendJsonString(std::string& out, std::string_view s);
+// The value as a signed integer when it is one, stored signed or unsigned (Boost.JSON keeps an
+// unsigned C++ value as uint64); nullopt otherwise, or when it does not fit.
+std::optional<std::int64_t> integerValue(const json::value& v);
 // The string member `key` of `obj`, or nullopt when it is missing or not a string.
 std::optional<std::string_view> stringMember(const json::object& obj, std::string_view key);
 

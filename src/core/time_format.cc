@@ -19,16 +19,15 @@ std::tm utc(std::chrono::system_clock::time_point t) {
 }  // namespace
 
 std::string rfc3339Micro(std::chrono::system_clock::time_point t) {
-  auto secs = std::chrono::floor<std::chrono::seconds>(t);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
-  std::tm tm = utc(t);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+  std::string out;
+  appendRfc3339Micro(out, t);
+  return out;
 }
 
 void appendRfc3339Micro(std::string& out, std::chrono::system_clock::time_point t) {
   struct Cache {
-    std::int64_t second = -1;
+    // Not a second any time point can have (-1 is a real one: just before the epoch).
+    std::int64_t second = std::numeric_limits<std::int64_t>::min();
     char text[24] = {};  // "2026-11-25T15:19:49"
   };
   thread_local Cache cache;

@@ -75,29 +75,27 @@ TEST(TimeFormatTest, EpochMillisCountsWholeMillisecondsSinceTheEpoch) {
 namespace bakery::core {
 namespace {
 
-TEST(TimeFormatTest, AppendedTimestampMatchesTheFormattedOneAcrossSeconds) {
+// Both per-thread caches must refresh whenever the second changes, in either direction.
+TEST(TimeFormatTest, CachedFormatsFollowTheSecondBackAndForth) {
   using namespace std::chrono;
-  auto base = system_clock::time_point(seconds(1'795'621'298));
-  for (auto offset : {microseconds(0), microseconds(1), microseconds(999'999),
-                      microseconds(1'000'000), microseconds(86'400'000'123), microseconds(5)}) {
+  auto base = system_clock::time_point(seconds(1'795'621'298));  // 2026-11-25T15:41:38Z
+  struct Case {
+    microseconds offset;
+    const char* rfc3339;
+    const char* apiGateway;
+  };
+  for (const Case& c : {
+           Case{0us, "2026-11-25T15:41:38.000000Z", "25/Nov/2026:15:41:38 +0000"},
+           Case{1us, "2026-11-25T15:41:38.000001Z", "25/Nov/2026:15:41:38 +0000"},
+           Case{999'999us, "2026-11-25T15:41:38.999999Z", "25/Nov/2026:15:41:38 +0000"},
+           Case{1'000'000us, "2026-11-25T15:41:39.000000Z", "25/Nov/2026:15:41:39 +0000"},
+           Case{86'400'000'123us, "2026-11-26T15:41:38.000123Z", "26/Nov/2026:15:41:38 +0000"},
+           Case{5us, "2026-11-25T15:41:38.000005Z", "25/Nov/2026:15:41:38 +0000"},
+       }) {
     std::string appended = "x";
-    appendRfc3339Micro(appended, base + offset);
-    EXPECT_EQ(appended, "x" + rfc3339Micro(base + offset)) << offset.count();
-  }
-}
-
-}  // namespace
-}  // namespace bakery::core
-
-namespace bakery::core {
-namespace {
-
-TEST(TimeFormatTest, CachedApiGatewayTimeMatchesAcrossSeconds) {
-  using namespace std::chrono;
-  auto base = system_clock::time_point(seconds(1'795'621'298));
-  for (auto offset : {milliseconds(0), milliseconds(999), milliseconds(1000), milliseconds(0),
-                      milliseconds(86'400'000)}) {
-    EXPECT_EQ(apiGatewayTimeView(base + offset), apiGatewayTime(base + offset)) << offset.count();
+    appendRfc3339Micro(appended, base + c.offset);
+    EXPECT_EQ(appended, std::string("x") + c.rfc3339) << c.offset.count();
+    EXPECT_EQ(apiGatewayTimeView(base + c.offset), c.apiGateway) << c.offset.count();
   }
 }
 

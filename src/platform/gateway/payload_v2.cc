@@ -210,13 +210,11 @@ core::Result<ServerResponse> mapResult(const json::value& result) {
     out.body = result.is_string() ? std::string(result.get_string()) : core::toJson(result);
     return out;
   }
-  // Signed or unsigned: Boost.JSON keeps an unsigned C++ value as uint64.
-  const json::value& status = obj->at("statusCode");
-  bool valid = (status.is_int64() && status.get_int64() >= 100 && status.get_int64() <= 599) ||
-               (status.is_uint64() && status.get_uint64() >= 100 && status.get_uint64() <= 599);
-  if (!valid) return malformed("statusCode must be an integer from 100 to 599");
-  out.status = status.is_int64() ? static_cast<int>(status.get_int64())
-                                 : static_cast<int>(status.get_uint64());
+  auto status = core::integerValue(obj->at("statusCode"));
+  if (!status || *status < 100 || *status > 599) {
+    return malformed("statusCode must be an integer from 100 to 599");
+  }
+  out.status = static_cast<int>(*status);
 
   bool hasContentType = false;
   if (auto it = obj->find("headers"); it != obj->end() && !it->value().is_null()) {

@@ -7,6 +7,15 @@
 
 namespace bakery::runtime {
 
+namespace {
+
+// Lambda's range: at least 1 ms, at most 15 minutes. Code and configuration obey the same.
+bool timeoutInRange(std::chrono::milliseconds t) {
+  return t > std::chrono::milliseconds(0) && t <= FunctionCatalog::kMaxTimeout;
+}
+
+}  // namespace
+
 FunctionCatalog::FunctionCatalog(observability::MetricsRegistry& metrics) : metrics_(metrics) {}
 
 void FunctionCatalog::add(FunctionSpec spec) {
@@ -20,7 +29,7 @@ void FunctionCatalog::add(FunctionSpec spec) {
   }
   if (!spec.handler)
     throw std::invalid_argument(fmt::format("function '{}' has no handler", spec.name));
-  if (spec.timeout <= std::chrono::milliseconds(0) || spec.timeout > kMaxTimeout) {
+  if (!timeoutInRange(spec.timeout)) {
     throw std::invalid_argument(
         fmt::format("function '{}': timeout must be 1 ms to 15 min", spec.name));
   }
@@ -59,8 +68,7 @@ core::Result<void> FunctionCatalog::configure(std::string_view name,
     return core::Error::validation(fmt::format("config: functions.{}: no such function", name),
                                    fmt::format("functions.{}", name));
   }
-  if (overrides.timeout &&
-      (*overrides.timeout <= std::chrono::milliseconds(0) || *overrides.timeout > kMaxTimeout)) {
+  if (overrides.timeout && !timeoutInRange(*overrides.timeout)) {
     return core::Error::validation(
         fmt::format("config: functions.{}.timeoutMs: must be 1 ms to 15 min", name),
         fmt::format("functions.{}.timeoutMs", name));

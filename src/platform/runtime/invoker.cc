@@ -116,9 +116,8 @@ bool isServerFailure(const json::value& response) {
   if (!response.is_object()) return false;
   auto it = response.get_object().find("statusCode");
   if (it == response.get_object().end()) return false;
-  // Signed or unsigned: Boost.JSON keeps an unsigned C++ value as uint64.
-  return (it->value().is_int64() && it->value().get_int64() >= 500) ||
-         (it->value().is_uint64() && it->value().get_uint64() >= 500);
+  auto status = core::integerValue(it->value());
+  return status && *status >= 500;
 }
 
 }  // namespace
