@@ -18,7 +18,7 @@ readonly DEBIAN_PACKAGES=(
   # tcmalloc (minimal): the request path allocates small objects on several threads
   libgoogle-perftools-dev
   # test peers and benchmark tools
-  python3 python3-prometheus-client curl wrk nginx-light
+  python3 python3-prometheus-client python3-boto3 awscli curl wrk nginx-light
 )
 
 missing=()
@@ -56,8 +56,7 @@ if ((${#missing[@]} > 0)); then
   "${sudo_cmd[@]}" service nginx stop >/dev/null 2>&1 || true
 fi
 
-# npm test peers: none yet for the foundation; later issues add dynalite, s3rver and the AWS SDK
-# to package.json, and this installs them into ./node_modules.
+# npm test peers (package.json: dynalite, the AWS SDK for JavaScript) into ./node_modules.
 if [[ -f package.json ]] && command -v npm >/dev/null 2>&1; then
   if [[ ! -d node_modules ]] || [[ package.json -nt node_modules ]]; then
     npm install --silent --no-audit --no-fund >/dev/null

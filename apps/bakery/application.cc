@@ -30,6 +30,7 @@ Application::Application(ServeConfig config) : config_(std::move(config)) {}
 Application::~Application() {
   if (appServer_) appServer_->stop();
   if (awsServer_) awsServer_->stop();
+  if (tables_) tables_->stop();
 }
 
 core::Result<std::unique_ptr<Application>> Application::create(
@@ -59,16 +60,21 @@ core::Result<std::unique_ptr<Application>> Application::create(
     }
   }
   a.idempotency_ = std::make_unique<runtime::MemoryIdempotencyStore>(a.clock_);
-  a.invoker_ =
-      std::make_unique<runtime::Invoker>(runtime::InvokerOptions{a.config_.workers}, a.clock_,
-                                         *a.logger_, *a.metrics_, *a.idempotency_);
+  runtime::InvokerOptions invokerOptions{a.config_.workers};
+  // Handlers reach the table engine through their Context, scoped to the caller's tenant.
+  // The engine opens with the data directory (serve()); before that, tables() is unavailable.
+  invokerOptions.tables = [&a](std::string_view tenant) -> std::unique_ptr<table::Tables> {
+    if (!a.tables_) return nullptr;
+    return std::make_unique<table::ServiceTables>(a.tables_->service(std::string(tenant)));
+  };
+  a.invoker_ = std::make_unique<runtime::Invoker>(std::move(invokerOptions), a.clock_, *a.logger_,
+                                                  *a.metrics_, *a.idempotency_);
   gateway::ApiConfig api{a.config_.api, a.config_.cors, 0};
   auto gw = gateway::ApiGateway::create(
       std::move(api), gateway::ApiGateway::Deps{*a.catalog_, *a.invoker_, *a.logger_, *a.metrics_,
                                                 a.clock_, a.ids_});
   if (!gw) return gw.error();
   a.api_ = std::move(gw).value();
-  a.aws_ = std::make_unique<gateway::AwsEndpoint>(a.ids_);
   return app;
 }
 
@@ -84,6 +90,28 @@ core::Result<void> Application::serve() {
   api_->addReadinessCheck(
       {"dataDir", [dir = config_.dataDir] { return access(dir.c_str(), W_OK) == 0; }});
 
+  auto storage = storage::Storage::open(
+      storage::StorageOptions{config_.dataDir + "/db", config_.sync,
+                              static_cast<std::size_t>(config_.blockCacheMb) * 1024 * 1024});
+  if (!storage) return storage.error();
+  storage_ = std::move(*storage);
+  table::engine::EngineOptions engineOptions;
+  engineOptions.region = config_.region;
+  engineOptions.accountId = config_.api.accountId;
+  engineOptions.ttlSweepInterval = config_.ttlSweep;
+  tables_ = std::make_unique<table::engine::TableEngine>(*storage_, clock_, ids_, engineOptions);
+  if (auto opened = tables_->open(); !opened) return opened.error();
+  std::map<std::string, std::string> tenants;
+  gateway::AwsEndpointOptions awsOptions;
+  awsOptions.accessKeys.clear();
+  for (const auto& [id, key] : config_.accessKeys) {
+    awsOptions.accessKeys.push_back({id, key.secretAccessKey});
+    if (!key.tenant.empty()) tenants[id] = key.tenant;
+  }
+  dynamodb_ = std::make_unique<table::DynamoDbFacade>(*tables_, std::move(tenants));
+  aws_ = std::make_unique<gateway::AwsEndpoint>(ids_, clock_, std::move(awsOptions));
+  aws_->addService(*dynamodb_);
+
   int threads = config_.ioThreads > 0
                     ? config_.ioThreads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -95,10 +123,11 @@ core::Result<void> Application::serve() {
   if (!appPort) return appPort.error();
   api_->setListenPort(*appPort);
 
-  // The AWS endpoint carries control-plane traffic: one loop is plenty.
+  // The AWS endpoint carries the table store's data traffic: as many loops as the app's
+  // (requests themselves run on the endpoint's worker threads).
   awsServer_ = std::make_unique<gateway::HttpServer>(
-      gateway::HttpServerOptions{config_.awsListen.host, config_.awsListen.port, 1, config_.limits,
-                                 "aws"},
+      gateway::HttpServerOptions{config_.awsListen.host, config_.awsListen.port, threads,
+                                 config_.limits, "aws"},
       *aws_, *metrics_);
   auto awsPort = awsServer_->start();
   if (!awsPort) return awsPort.error();
@@ -138,6 +167,7 @@ void Application::shutdown() {
     std::_Exit(0);
   }
   invoker_->stop();
+  if (tables_) tables_->stop();
   logger_->log(LogLevel::kInfo, "stopped");
   logger_->flush();
 }

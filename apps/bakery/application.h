@@ -2,7 +2,8 @@
 // stopped in reverse (drain first). The one place that picks implementations.
 //
 //   clock, ids -> logger, metrics -> function catalog (capabilities wired) -> idempotency
-//   store -> invoker -> API gateway + AWS endpoint -> HTTP servers
+//   store -> invoker -> API gateway; storage (serve) -> table engine -> DynamoDB facade ->
+//   AWS endpoint -> HTTP servers
 //
 // Not thread-safe: one thread builds, starts and stops it.
 #pragma once
@@ -23,6 +24,10 @@
 #include "platform/runtime/function_catalog.h"
 #include "platform/runtime/idempotency_store.h"
 #include "platform/runtime/invoker.h"
+#include "platform/storage/storage.h"
+#include "platform/table/engine/table_engine.h"
+#include "platform/table/facade/dynamodb_facade.h"
+#include "platform/table/service_tables.h"
 
 namespace bakery::app {
 
@@ -34,7 +39,8 @@ class Application {
       ServeConfig config, const std::vector<Capability>& capabilities, int logFd = 1);
   ~Application();
 
-  // Opens the data directory and both listeners; prints one `listening ...` line each.
+  // Opens the data directory (storage and the table engine) and both listeners; prints one
+  // `listening ...` line each.
   core::Result<void> serve();
   // Stops accepting, lets requests in flight finish within the grace period, flushes logs.
   void shutdown();
@@ -57,6 +63,9 @@ class Application {
   std::unique_ptr<runtime::MemoryIdempotencyStore> idempotency_;
   std::unique_ptr<runtime::Invoker> invoker_;
   std::unique_ptr<gateway::ApiGateway> api_;
+  std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<table::engine::TableEngine> tables_;
+  std::unique_ptr<table::DynamoDbFacade> dynamodb_;
   std::unique_ptr<gateway::AwsEndpoint> aws_;
   std::unique_ptr<gateway::HttpServer> appServer_;
   std::unique_ptr<gateway::HttpServer> awsServer_;

@@ -138,6 +138,40 @@ core::Result<void> applyConfigFile(const json::value& document, ServeConfig& con
     }
     gw->close();
   }
+  if (auto st = root.child("storage")) {
+    std::string sync;
+    st->readString("sync", sync);
+    if (!sync.empty()) {
+      if (auto policy = storage::syncPolicyFromName(sync)) {
+        config.sync = *policy;
+      } else {
+        st->fail("sync", "must be \"fsync\" or \"none\"");
+      }
+    }
+    st->readInt("blockCacheMb", 1, 1'000'000, config.blockCacheMb);
+    st->close();
+  }
+  if (auto aws = root.child("aws")) {
+    aws->readString("region", config.region);
+    if (auto keys = aws->child("accessKeys")) {
+      config.accessKeys.clear();
+      for (const auto& id : keys->keys()) {
+        if (auto k = keys->child(id)) {
+          AccessKeyConfig& key = config.accessKeys[id];
+          k->readString("secretAccessKey", key.secretAccessKey);
+          k->readString("tenant", key.tenant);
+          if (key.secretAccessKey.empty()) k->fail("secretAccessKey", "is required");
+          k->close();
+        }
+      }
+      keys->close();
+    }
+    aws->close();
+  }
+  if (auto tables = root.child("tables")) {
+    tables->readMillis("ttlSweepMs", 0, 86'400'000, config.ttlSweep);
+    tables->close();
+  }
   if (auto fns = root.child("functions")) {
     for (const auto& name : fns->keys()) {
       if (auto f = fns->child(name)) {

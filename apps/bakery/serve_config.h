@@ -13,12 +13,20 @@
 #include "platform/gateway/api_gateway.h"
 #include "platform/gateway/http_server.h"
 #include "platform/runtime/function_catalog.h"
+#include "platform/storage/storage.h"
 
 namespace bakery::app {
 
 struct HostPort {
   std::string host;
   std::uint16_t port = 0;
+};
+
+// An access key the AWS endpoint accepts; requests signed with it run in `tenant`'s scope
+// (empty: the system scope).
+struct AccessKeyConfig {
+  std::string secretAccessKey;
+  std::string tenant;
 };
 
 struct ServeConfig {
@@ -34,6 +42,14 @@ struct ServeConfig {
   gateway::ApiIdentity api;
   std::optional<gateway::CorsConfig> cors;
   std::map<std::string, runtime::FunctionOverrides> functions;
+  // Storage: "fsync" acknowledges a write once its WAL record is on disk; "none" once the OS
+  // has it (survives kill -9, not a power cut).
+  storage::SyncPolicy sync = storage::SyncPolicy::kFsync;
+  std::int64_t blockCacheMb = 64;
+  // The AWS endpoint: region for ARNs, accepted access keys (default: test / test).
+  std::string region = "us-east-1";
+  std::map<std::string, AccessKeyConfig> accessKeys{{"test", {"test", ""}}};
+  std::chrono::milliseconds ttlSweep{10'000};
 };
 
 // "HOST:PORT" (IPv6 as "[::1]:PORT"); the error names `field`.

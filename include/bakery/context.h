@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include <bakery/table/table.h>
+
 #include "core/json.h"
 
 namespace bakery {
@@ -44,6 +46,9 @@ class Context {
   // One structured log line carrying this invocation's requestId, traceId and function.
   // Fields named like secrets (password, token, authorization, ...) are redacted.
   virtual void log(LogLevel level, std::string_view message, json::object fields = {}) = 0;
+  // The table store, scoped to this invocation's tenant: handles it opens cannot name
+  // another tenant's items. Embedded engine under `bakery serve`, DynamoDB on AWS.
+  virtual table::Tables& tables() = 0;
 };
 
 }  // namespace bakery

@@ -42,12 +42,21 @@ class Error {
   int status() const { return status_; }
   const std::string& message() const { return message_; }
   const std::string& field() const { return field_; }
+  // Extra members of the error document beyond type and message, as the text of one JSON
+  // object (e.g. DynamoDB's `{"CancellationReasons":[...]}` or the `Item` of a failed
+  // condition); empty when there are none.
+  const std::string& details() const { return details_; }
+  Error&& withDetails(std::string jsonObject) && {
+    details_ = std::move(jsonObject);
+    return std::move(*this);
+  }
 
  private:
   std::string type_;
   int status_;
   std::string message_;
   std::string field_;
+  std::string details_;
 };
 
 template <class T>

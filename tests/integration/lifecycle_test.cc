@@ -50,7 +50,23 @@ TEST(LifecycleTest, HealthAndReadinessAnswerAndTheDataDirIsCreated) {
   EXPECT_EQ(parse(ready.body).at("checks").at("dataDir"), "ok");
 }
 
-TEST(LifecycleTest, AwsEndpointAnswersEveryRequestWithUnknownOperation) {
+TEST(LifecycleTest, AwsEndpointAnswersAnUnknownTargetWithUnknownOperation) {
+  auto s = startTestbed();
+  auto r = httpRequest({.method = "POST",
+                        .url = "http://127.0.0.1:" + std::to_string(s->awsPort()) + "/",
+                        .headers = {{"X-Amz-Target", "Nonexistent_20990101.DoThings"},
+                                    {"Content-Type", "application/x-amz-json-1.0"}},
+                        .body = "{}"});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.header("content-type"), "application/x-amz-json-1.0");
+  EXPECT_TRUE(r.header("x-amzn-requestid"));
+  auto body = parse(r.body);
+  EXPECT_EQ(body.at("__type"), "com.amazon.coral.service#UnknownOperationException");
+  EXPECT_NE(std::string(body.at("message").as_string()).find("Nonexistent_20990101.DoThings"),
+            std::string::npos);
+}
+
+TEST(LifecycleTest, AwsEndpointRefusesAnUnsignedDynamoDbRequest) {
   auto s = startTestbed();
   auto r = httpRequest({.method = "POST",
                         .url = "http://127.0.0.1:" + std::to_string(s->awsPort()) + "/",
@@ -58,12 +74,8 @@ TEST(LifecycleTest, AwsEndpointAnswersEveryRequestWithUnknownOperation) {
                                     {"Content-Type", "application/x-amz-json-1.0"}},
                         .body = "{}"});
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(r.header("content-type"), "application/x-amz-json-1.0");
-  EXPECT_TRUE(r.header("x-amzn-requestid"));
-  auto body = parse(r.body);
-  EXPECT_EQ(body.at("__type"), "UnknownOperationException");
-  EXPECT_NE(std::string(body.at("message").as_string()).find("DynamoDB_20120810.ListTables"),
-            std::string::npos);
+  EXPECT_EQ(parse(r.body).at("__type"),
+            "com.amazon.coral.service#MissingAuthenticationTokenException");
 }
 
 TEST(LifecycleTest, UnknownConfigKeyIsRejectedWithItsPath) {

@@ -103,6 +103,24 @@ void wireTestbed(FunctionRegistry& registry) {
                  "ANY /v1/test/files/{path+}", "DELETE /v1/test/items/{id}"},
   });
   registry.add(FunctionSpec{
+      .name = "test.notes",
+      .description = "Writes a note to table `notes` through Context::tables(), reads it back.",
+      .handler = [](const json::value& event, Context& ctx) -> json::value {
+        json::value body = bodyOf(event);
+        std::string id(body.at("id").as_string());
+        std::string text(body.at("text").as_string());
+        auto notes = ctx.tables().open("notes");
+        table::AttributeMap item{{"id", table::S(id)}, {"text", table::S(text)}};
+        if (auto put = notes->put(item); !put) {
+          return json::object{{"error", put.error().type() + ": " + put.error().message()}};
+        }
+        auto got = notes->get({{"id", table::S(id)}}, {.consistent = true});
+        if (!got || !*got) return json::object{{"error", "not found after put"}};
+        return json::object{{"id", id}, {"text", (**got).at("text").scalar()}};
+      },
+      .routes = {"POST /v1/test/notes"},
+  });
+  registry.add(FunctionSpec{
       .name = "test.throw",
       .description = "Throws an exception with a detail that must stay in the log.",
       .handler = [](const json::value&, Context&) -> json::value {

@@ -3,24 +3,128 @@
 #include <fmt/format.h>
 
 #include "core/json.h"
+#include "platform/aws/sigv4.h"
 
 namespace bakery::gateway {
+namespace {
+
+constexpr std::string_view kCoralPrefix = "com.amazon.coral.service#";
+
+bool isProtocolError(std::string_view type) {
+  return type == "UnknownOperationException" || type == "SerializationException" ||
+         type == "MissingAuthenticationTokenException" || type == "InvalidSignatureException" ||
+         type == "IncompleteSignatureException" || type == "UnrecognizedClientException" ||
+         type == "AccessDeniedException";
+}
+
+}  // namespace
+
+AwsEndpoint::AwsEndpoint(core::IdGenerator& ids, core::Clock& clock, AwsEndpointOptions options)
+    : ids_(ids), clock_(clock), options_(std::move(options)), pool_(options_.workers) {}
+
+AwsEndpoint::~AwsEndpoint() = default;
+
+void AwsEndpoint::addService(AwsJsonService& service) {
+  services_.push_back(&service);
+  aws::VerifierOptions verifierOptions;
+  verifierOptions.service = std::string(service.signingName());
+  verifierOptions.allowedSkew = options_.allowedSkew;
+  auto keys = options_.accessKeys;
+  verifiers_.push_back(std::make_unique<aws::Verifier>(
+      std::move(verifierOptions),
+      [keys](std::string_view accessKeyId) -> std::optional<aws::Credentials> {
+        for (const AwsAccessKey& k : keys) {
+          if (k.accessKeyId == accessKeyId) {
+            return aws::Credentials{k.accessKeyId, k.secretAccessKey, {}};
+          }
+        }
+        return std::nullopt;
+      }));
+}
 
 ServerResponse AwsEndpoint::refusal(int status, std::string_view type, std::string_view message) {
   ServerResponse r;
   r.status = status;
   r.set("content-type", "application/x-amz-json-1.0");
   r.set("x-amzn-RequestId", ids_.uuid());
-  r.body = core::toJson(json::object{{"__type", type}, {"message", message}});
+  r.body = core::toJson(
+      json::object{{"__type", isProtocolError(type) ? std::string(kCoralPrefix) + std::string(type)
+                                                    : std::string(type)},
+                   {"message", message}});
+  return r;
+}
+
+ServerResponse AwsEndpoint::errorResponse(const core::Error& error, const AwsJsonService* service) {
+  ServerResponse r;
+  r.status = error.status() == 0 ? 500 : error.status();
+  r.set("content-type", "application/x-amz-json-1.0");
+  r.set("x-amzn-RequestId", ids_.uuid());
+  std::string type = isProtocolError(error.type()) || !service
+                         ? std::string(kCoralPrefix) + error.type()
+                         : service->errorType(error.type());
+  json::object body{{"__type", type}};
+  // TransactionCanceledException spells its message member with a capital M, as DynamoDB
+  // does; the SDKs read either.
+  body[error.type() == "TransactionCanceledException" ? "Message" : "message"] = error.message();
+  if (!error.details().empty()) {
+    auto details = core::parseJson(error.details(), "error details");
+    if (details && details->is_object()) {
+      for (const auto& member : details->get_object()) body[member.key()] = member.value();
+    }
+  }
+  r.body = core::toJson(body);
   return r;
 }
 
 void AwsEndpoint::handle(ServerRequest request, Responder respond) {
   std::string_view target = request.header("x-amz-target").value_or("");
-  std::string operation =
-      target.empty() ? fmt::format("{} {}", request.method, request.target) : std::string(target);
-  respond(refusal(400, "UnknownOperationException",
-                  fmt::format("Operation {} is not supported by this endpoint", operation)));
+  std::string_view prefix = target.substr(0, target.find('.'));
+  std::size_t index = 0;
+  while (index < services_.size() && services_[index]->targetPrefix() != prefix) ++index;
+  if (target.empty() || index == services_.size() || request.method != "POST") {
+    std::string what =
+        target.empty() ? fmt::format("{} {}", request.method, request.target) : std::string(target);
+    respond(refusal(400, "UnknownOperationException",
+                    fmt::format("Operation {} is not supported by this endpoint", what)));
+    return;
+  }
+  if (inFlight_.fetch_add(1) >= options_.maxInFlight) {
+    inFlight_.fetch_sub(1);
+    core::Error throttled("ThrottlingException", 400,
+                          "Rate of requests exceeds the allowed throughput.");
+    respond(errorResponse(throttled, services_[index]));
+    return;
+  }
+  pool_.post([this, index, request = std::move(request), respond = std::move(respond)] {
+    ServerResponse response = serve(request, index);
+    inFlight_.fetch_sub(1);
+    respond(std::move(response));
+  });
+}
+
+ServerResponse AwsEndpoint::serve(const ServerRequest& request, std::size_t index) {
+  AwsJsonService& service = *services_[index];
+  std::string_view target = request.header("x-amz-target").value_or("");
+  std::string_view operation = target.substr(target.find('.') + 1);
+  std::vector<aws::HeaderView> headers;
+  headers.reserve(request.headers.size());
+  for (const HttpHeader& h : request.headers) headers.push_back({h.name, h.value});
+  std::string_view path = request.target;
+  std::string_view query;
+  if (std::size_t q = path.find('?'); q != std::string_view::npos) {
+    query = path.substr(q + 1);
+    path = path.substr(0, q);
+  }
+  aws::RequestView view{request.method, path, query, headers, request.body};
+  auto caller = verifiers_[index]->verify(view, clock_.wallNow());
+  if (!caller) return errorResponse(caller.error(), &service);
+  auto result = service.call(operation, request.body, caller->accessKeyId);
+  if (!result) return errorResponse(result.error(), &service);
+  ServerResponse r;
+  r.set("content-type", "application/x-amz-json-1.0");
+  r.set("x-amzn-RequestId", ids_.uuid());
+  r.body = std::move(*result);
+  return r;
 }
 
 }  // namespace bakery::gateway

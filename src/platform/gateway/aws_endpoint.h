@@ -1,25 +1,88 @@
 // AwsEndpoint: the AWS-compatible listener (`--aws-listen`).
 //
-// It speaks the AWS JSON protocol's error shape ({"__type", "message"} with
-// x-amzn-RequestId). Service facades (DynamoDB, EventBridge, SQS, ...) are added by later
-// issues; until then every request is answered with UnknownOperationException, as AWS
-// answers an operation it does not know. Thread-safe.
+// It speaks the AWS JSON 1.0 protocol: POST / with `X-Amz-Target: <prefix>.<Operation>`, a
+// JSON body, and errors shaped {"__type", "message"} with x-amzn-RequestId. Every request is
+// authenticated with AWS Signature Version 4 against the configured access keys before any
+// service sees it (AWS's own error types: MissingAuthenticationTokenException,
+// IncompleteSignatureException, InvalidSignatureException, UnrecognizedClientException).
+// Services (DynamoDB; later EventBridge, SQS, ...) are mounted by target prefix; a target no
+// service claims gets UnknownOperationException, as AWS answers an operation it does not
+// know. Thread-safe once services are added; the destructor lets requests in flight finish.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
 #include "core/ids.h"
+#include "core/result.h"
 #include "platform/gateway/http_message.h"
+#include "platform/runtime/worker_pool.h"
+
+namespace bakery::aws {
+class Verifier;
+}
 
 namespace bakery::gateway {
 
+// An AWS JSON-protocol service mounted on the endpoint.
+class AwsJsonService {
+ public:
+  virtual ~AwsJsonService() = default;
+  // The X-Amz-Target prefix before the '.', e.g. "DynamoDB_20120810".
+  virtual std::string_view targetPrefix() const = 0;
+  // The SigV4 signing name the credential scope must carry, e.g. "dynamodb".
+  virtual std::string_view signingName() const = 0;
+  // Runs `operation` on the request document `body` for the verified `accessKeyId`; the
+  // response document's text, or an error (Error::details() holds extra members).
+  virtual core::Result<std::string> call(std::string_view operation, std::string_view body,
+                                         std::string_view accessKeyId) = 0;
+  // The wire `__type` of an error type name (namespace-qualified as the service does).
+  virtual std::string errorType(std::string_view type) const = 0;
+};
+
+struct AwsAccessKey {
+  std::string accessKeyId;
+  std::string secretAccessKey;
+};
+
+struct AwsEndpointOptions {
+  // Accepted access keys; the default pair is the local-development convention test/test.
+  std::vector<AwsAccessKey> accessKeys{{"test", "test"}};
+  std::chrono::seconds allowedSkew{15 * 60};
+  // Requests run on their own threads, off the event loop: a write waits for its fsync, and
+  // many writes waiting together share one (group commit). Past `maxInFlight` requests at
+  // once the endpoint answers ThrottlingException, which the AWS SDKs retry with backoff.
+  int workers = 32;
+  int maxInFlight = 1024;
+};
+
 class AwsEndpoint final : public RequestHandler {
  public:
-  explicit AwsEndpoint(core::IdGenerator& ids) : ids_(ids) {}
+  AwsEndpoint(core::IdGenerator& ids, core::Clock& clock, AwsEndpointOptions options = {});
+  ~AwsEndpoint() override;
+
+  // Mounts `service` (not owned; it must outlive the endpoint). Call before serving.
+  void addService(AwsJsonService& service);
 
   void handle(ServerRequest request, Responder respond) override;
   ServerResponse refusal(int status, std::string_view type, std::string_view message) override;
 
  private:
+  ServerResponse errorResponse(const core::Error& error, const AwsJsonService* service);
+  ServerResponse serve(const ServerRequest& request, std::size_t serviceIndex);
+
   core::IdGenerator& ids_;
+  core::Clock& clock_;
+  AwsEndpointOptions options_;
+  std::vector<AwsJsonService*> services_;
+  std::vector<std::unique_ptr<aws::Verifier>> verifiers_;  // one per service, same order
+  std::atomic<int> inFlight_{0};
+  runtime::WorkerPool pool_;  // last: stopped (drained) first
 };
 
 }  // namespace bakery::gateway

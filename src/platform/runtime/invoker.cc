@@ -17,12 +17,65 @@ namespace {
 
 constexpr std::size_t kMaxIdempotencyKeyBytes = 256;
 
+// The table store of a process that has none (`bakery invoke` without a data directory).
+class UnavailableTables final : public table::Tables {
+ public:
+  std::unique_ptr<table::Table> open(std::string_view name) override {
+    return std::make_unique<UnavailableTable>(std::string(name));
+  }
+  core::Result<void> transactWrite(const std::vector<table::TransactionAction>&,
+                                   std::string_view) override {
+    return unavailable();
+  }
+
+ private:
+  static core::Error unavailable() {
+    return core::Error("ServiceUnavailable", 503, "No table store is configured in this process");
+  }
+  class UnavailableTable final : public table::Table {
+   public:
+    explicit UnavailableTable(std::string name) : name_(std::move(name)) {}
+    const std::string& name() const override { return name_; }
+    core::Result<std::optional<table::AttributeMap>> put(const table::AttributeMap&,
+                                                         const table::PutOptions&) override {
+      return unavailable();
+    }
+    core::Result<std::optional<table::AttributeMap>> get(const table::AttributeMap&,
+                                                         const table::GetOptions&) override {
+      return unavailable();
+    }
+    core::Result<std::optional<table::AttributeMap>> update(const table::AttributeMap&,
+                                                            const table::Update&,
+                                                            const table::UpdateOptions&) override {
+      return unavailable();
+    }
+    core::Result<std::optional<table::AttributeMap>> remove(const table::AttributeMap&,
+                                                            const table::DeleteOptions&) override {
+      return unavailable();
+    }
+    core::Result<table::Page> query(const table::KeyCondition&,
+                                    const table::QueryOptions&) override {
+      return unavailable();
+    }
+    core::Result<table::Page> scan(const table::ScanOptions&) override { return unavailable(); }
+
+   private:
+    std::string name_;
+  };
+};
+
 class InvocationContext final : public Context {
  public:
   InvocationContext(const RegisteredFunction& fn, const InvocationRequest& request,
                     core::Clock::MonoTime deadline, const core::Clock& clock,
-                    observability::Logger& logger)
-      : fn_(fn), request_(request), deadline_(deadline), clock_(clock), logger_(logger) {}
+                    observability::Logger& logger,
+                    const std::function<std::unique_ptr<table::Tables>(std::string_view)>& tables)
+      : fn_(fn),
+        request_(request),
+        deadline_(deadline),
+        clock_(clock),
+        logger_(logger),
+        tablesProvider_(tables) {}
 
   std::string_view requestId() const override { return request_.requestId; }
   std::string_view functionName() const override { return fn_.spec.name; }
@@ -47,6 +100,13 @@ class InvocationContext final : public Context {
     for (auto& kv : fields) line[kv.key()] = std::move(kv.value());
     logger_.log(level, std::move(line));
   }
+  table::Tables& tables() override {
+    if (!tables_) {
+      if (tablesProvider_) tables_ = tablesProvider_(request_.tenant);
+      if (!tables_) tables_ = std::make_unique<UnavailableTables>();
+    }
+    return *tables_;
+  }
 
  private:
   const RegisteredFunction& fn_;
@@ -54,6 +114,8 @@ class InvocationContext final : public Context {
   core::Clock::MonoTime deadline_;
   const core::Clock& clock_;
   observability::Logger& logger_;
+  const std::function<std::unique_ptr<table::Tables>(std::string_view)>& tablesProvider_;
+  std::unique_ptr<table::Tables> tables_;
 };
 
 bool isHttpEvent(const json::value& event) {
@@ -257,7 +319,7 @@ void Invoker::start(RegisteredFunction& fn, InvocationRequest request, Done done
 InvocationResult Invoker::execute(Call& call) {
   InvocationResult r;
   r.coldStart = call.coldStart;
-  InvocationContext ctx(*call.fn, call.request, call.deadline, clock_, logger_);
+  InvocationContext ctx(*call.fn, call.request, call.deadline, clock_, logger_, options_.tables);
   try {
     r.response = call.fn->spec.handler(std::move(call.request.event), ctx);
   } catch (const std::exception& e) {

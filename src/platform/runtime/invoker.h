@@ -24,6 +24,7 @@
 #include <string>
 
 #include <bakery/context.h>
+#include <bakery/table/table.h>
 
 #include "core/clock.h"
 #include "core/json.h"
@@ -54,6 +55,9 @@ struct InvocationResult {
 
 struct InvokerOptions {
   int workers = 64;  // concurrent invocations in all
+  // Opens the table store for one tenant; called at most once per invocation, on first use
+  // of Context::tables(). Unset: tables() answers every call with ServiceUnavailable.
+  std::function<std::unique_ptr<table::Tables>(std::string_view tenant)> tables;
 };
 
 class Invoker {
