@@ -17,14 +17,15 @@ extern char** environ;
 namespace bakery::testing {
 
 ServerProcess::ServerProcess(std::string binary, std::string configJson,
-                             std::vector<std::string> extraArgs) {
+                             std::vector<std::string> extraArgs, std::string dataDir) {
   char tmpl[] = "/tmp/bakery-test-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dataDir_ = tmpl;
   stderrPath_ = dataDir_ + "/stderr.log";
 
+  if (dataDir.empty()) dataDir = dataDir_ + "/var";
   std::vector<std::string> args = {binary,         "serve",       "--listen",   "127.0.0.1:0",
-                                   "--aws-listen", "127.0.0.1:0", "--data-dir", dataDir_ + "/var"};
+                                   "--aws-listen", "127.0.0.1:0", "--data-dir", dataDir};
   if (!configJson.empty()) {
     std::string path = dataDir_ + "/config.json";
     std::ofstream(path) << configJson;

@@ -23,8 +23,10 @@ namespace bakery::testing {
 class ServerProcess {
  public:
   // `configJson`, when not empty, is written to a file and passed as --config.
+  // `dataDir`, when not empty, is the --data-dir to use instead of a fresh one; it belongs to
+  // the caller and survives the process (restart and crash tests reopen it).
   explicit ServerProcess(std::string binary, std::string configJson = {},
-                         std::vector<std::string> extraArgs = {});
+                         std::vector<std::string> extraArgs = {}, std::string dataDir = {});
   ~ServerProcess();
 
   std::uint16_t port() const { return port_; }

@@ -88,6 +88,10 @@ void AwsEndpoint::handle(ServerRequest request, Responder respond) {
                     fmt::format("Operation {} is not supported by this endpoint", what)));
     return;
   }
+  if (!services_[index]->mayBlock(target.substr(target.find('.') + 1))) {
+    respond(serve(request, index));
+    return;
+  }
   if (inFlight_.fetch_add(1) >= options_.maxInFlight) {
     inFlight_.fetch_sub(1);
     core::Error throttled("ThrottlingException", 400,

@@ -43,6 +43,8 @@ std::string itemKey(const TableSchema& schema, std::string_view tenant, const At
 std::optional<std::string> indexKey(const TableSchema& schema, const IndexSchema& index,
                                     std::string_view tenant, const AttributeMap& item);
 std::string indexPrefix(std::uint32_t indexId, std::string_view tenant);
+// The tenant of an items-family key (the escaped segment after the table id).
+std::string tenantOfItemKey(std::string_view key);
 AttributeMap projectForIndex(const TableSchema& schema, const IndexSchema& index,
                              const AttributeMap& item);
 // The primary-key attributes of `item`.

@@ -159,22 +159,27 @@ core::Result<WriteAction> parseWriteAction(const TableEngine& engine, WriteActio
   auto old = readReturnOldOnFailure(request);
   if (!old) return old.error();
   a.returnOldOnFailure = *old;
+  // The item is decoded (and its size checked) before the table is looked up, the order in
+  // which DynamoDB reports errors.
+  std::optional<AttributeMap> decoded;
   if (kind == WriteAction::Kind::kPut) {
-    if (const json::value* item = request.if_contains("Item")) {
-      auto m = codec::attributeMapFromJson(*item);
-      if (!m) return m.error();
-      if (auto r = checkItemSize(*m); !r) return r.error();
+    const json::value* item = request.if_contains("Item");
+    if (!item) {
+      return invalid("The parameter 'Item' is required but was not present in the request");
     }
+    auto m = codec::attributeMapFromJson(*item);
+    if (!m) return m.error();
+    if (auto r = checkItemSize(*m); !r) return r.error();
+    decoded = std::move(*m);
   }
   auto table = EngineAccess::table(engine, request);
   if (!table) return table.error();
   a.table = *table;
   const TableSchema& schema = a.table->schema;
   if (kind == WriteAction::Kind::kPut) {
-    auto item = readItem(schema, request.if_contains("Item"));
-    if (!item) return item.error();
-    a.key = keyOf(schema, *item);
-    a.item = std::move(*item);
+    if (auto r = checkItem(schema, *decoded); !r) return r.error();
+    a.key = keyOf(schema, *decoded);
+    a.item = std::move(decoded);
   } else {
     auto key = readKey(schema, request.if_contains("Key"));
     if (!key) return key.error();
@@ -229,11 +234,19 @@ core::Result<json::object> TableEngine::putItem(std::string_view tenant,
   auto action = parseWriteAction(*this, WriteAction::Kind::kPut, tenant, request);
   if (!action) return action.error();
   std::optional<AttributeMap> old;
+  // A blind put (no condition, no old image wanted, no index or stream to maintain) need
+  // not read the item it replaces: one RocksDB read saved on the commonest write.
+  const TableSchema& schema = action->table->schema;
+  bool needsOld = action->condition || *returnValues == "ALL_OLD" ||
+                  *capacity != CapacityMode::kNone || !schema.indexes.empty() ||
+                  schema.streamEnabled;
   {
     std::lock_guard lock(stripeFor(action->storageKey));
-    auto loaded = loadItem(action->storageKey);
-    if (!loaded) return loaded.error();
-    old = std::move(*loaded);
+    if (needsOld) {
+      auto loaded = loadItem(action->storageKey);
+      if (!loaded) return loaded.error();
+      old = std::move(*loaded);
+    }
     if (!conditionHolds(*action, old)) {
       return conditionalCheckFailed(action->returnOldOnFailure && old ? &*old : nullptr);
     }

@@ -68,6 +68,17 @@ std::string indexPrefix(std::uint32_t indexId, std::string_view tenant) {
   return tablePrefix(indexId, tenant);
 }
 
+std::string tenantOfItemKey(std::string_view key) {
+  std::string tenant;
+  std::string_view rest = key.substr(std::min<std::size_t>(4, key.size()));
+  for (std::size_t i = 0; i + 1 < rest.size(); ++i) {
+    if (rest[i] == '\0' && rest[i + 1] == '\1') break;
+    tenant.push_back(rest[i]);
+    if (rest[i] == '\0') ++i;  // an escaped NUL: 0x00 0xff
+  }
+  return tenant;
+}
+
 namespace {
 
 void appendPartitioned(std::string& key, const AttributeValue& partition,
@@ -713,18 +724,7 @@ std::size_t TableEngine::sweepExpired() {
       auto item = codec::decodeItem(it->value().ToStringView());
       if (!item || !expired(*table, *item)) continue;
       std::string key = it->key().ToString();
-      // The tenant is the escaped segment after the table id.
-      std::string_view rest = std::string_view(key).substr(4);
-      std::string tenant;
-      for (std::size_t i = 0; i + 1 < rest.size(); ++i) {
-        if (rest[i] == '\0' && rest[i + 1] == '\1') break;
-        if (rest[i] == '\0') {
-          tenant.push_back('\0');
-          ++i;
-          continue;
-        }
-        tenant.push_back(rest[i]);
-      }
+      std::string tenant = tenantOfItemKey(key);
       std::lock_guard lock(stripeFor(key));
       auto current = loadItem(key);
       if (!current || !*current || !expired(*table, **current)) continue;

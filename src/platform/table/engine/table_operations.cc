@@ -362,13 +362,7 @@ core::Result<json::object> TableEngine::updateTable(const json::object& request)
         storage_.db().NewIterator(ro, storage_.family(storage::Family::kItems)));
     for (it->Seek(prefix); it->Valid(); it->Next()) {
       std::string key = it->key().ToString();
-      std::string_view rest = std::string_view(key).substr(4);
-      std::string tenant;
-      for (std::size_t i = 0; i + 1 < rest.size(); ++i) {
-        if (rest[i] == '\0' && rest[i + 1] == '\1') break;
-        tenant.push_back(rest[i]);
-        if (rest[i] == '\0') ++i;
-      }
+      std::string tenant = tenantOfItemKey(key);
       std::lock_guard lock(stripeFor(key));
       auto item = loadItem(key);
       if (!item) return item.error();

@@ -15,6 +15,22 @@ std::string DynamoDbFacade::errorType(std::string_view type) const {
   return fmt::format("com.amazonaws.dynamodb.v20120810#{}", type);
 }
 
+bool DynamoDbFacade::mayBlock(std::string_view operation) const {
+  auto op = operationFromName(operation);
+  if (!op) return false;  // answered at once with UnknownOperationException
+  switch (*op) {
+    case Operation::kGetItem:
+    case Operation::kQuery:
+    case Operation::kScan:
+    case Operation::kBatchGetItem:
+    case Operation::kDescribeTimeToLive:
+    case Operation::kListTables:
+      return false;
+    default:
+      return true;  // writes wait for their fsync; DescribeTable counts items
+  }
+}
+
 core::Result<std::string> DynamoDbFacade::call(std::string_view operation, std::string_view body,
                                                std::string_view accessKeyId) {
   auto op = operationFromName(operation);

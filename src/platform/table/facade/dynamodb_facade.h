@@ -27,6 +27,8 @@ class DynamoDbFacade final : public gateway::AwsJsonService {
   core::Result<std::string> call(std::string_view operation, std::string_view body,
                                  std::string_view accessKeyId) override;
   std::string errorType(std::string_view type) const override;
+  // Reads never wait on a sync; writes and table changes do.
+  bool mayBlock(std::string_view operation) const override;
 
  private:
   engine::TableEngine& engine_;
