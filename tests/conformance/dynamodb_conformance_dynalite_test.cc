@@ -45,12 +45,6 @@ class DynaliteBackend {
 }  // namespace bakery::conformance
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  std::optional<bakery::conformance::DynaliteBackend> backend;  // started by the first test
-  bakery::conformance::registerConformanceSuite(BAKERY_CONFORMANCE_SCENARIO_DIR, "dynalite",
-                                                [&]() -> bakery::table::TableService& {
-                                                  if (!backend) backend.emplace();
-                                                  return backend->service();
-                                                });
-  return RUN_ALL_TESTS();
+  return bakery::conformance::runConformanceMain<bakery::conformance::DynaliteBackend>(argc, argv,
+                                                                                       "dynalite");
 }

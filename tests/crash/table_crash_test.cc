@@ -34,6 +34,7 @@
 #include "platform/aws/aws_json_client.h"
 #include "platform/table/remote/remote_table_service.h"
 #include "support/server_process.h"
+#include "support/temp_dir.h"
 
 namespace bakery::testing {
 namespace {
@@ -50,26 +51,6 @@ constexpr int kCounterThreads = 3;
 constexpr int kCountersPerThread = 4;
 constexpr int kPairThreads = 2;
 constexpr int kPairsPerThread = 3;
-
-// A fresh temporary directory, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/bakery-crash-XXXXXX";
-    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 json::value S(std::string_view s) { return json::object{{"S", s}}; }
 json::value N(std::int64_t n) { return json::object{{"N", std::to_string(n)}}; }

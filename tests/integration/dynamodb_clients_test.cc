@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "support/server_process.h"
+#include "support/temp_dir.h"
 
 namespace bakery::testing {
 namespace {
@@ -27,26 +28,6 @@ constexpr const char* kNode = BAKERY_NODE_PATH;
 constexpr const char* kBoto3Script = BAKERY_DYNAMODB_BOTO3_SCRIPT;
 constexpr const char* kSdkJsScript = BAKERY_DYNAMODB_SDK_JS_SCRIPT;
 constexpr const char* kNodeModules = BAKERY_NODE_MODULES_DIR;
-
-// A fresh temporary directory, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/bakery-clients-XXXXXX";
-    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 struct AccessKey {
   std::string id = "test";

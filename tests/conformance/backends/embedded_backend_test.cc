@@ -52,14 +52,5 @@ class EmbeddedBackend {
 }  // namespace
 
 int main(int argc, char** argv) {
-  testing::InitGoogleTest(&argc, argv);
-  std::optional<EmbeddedBackend> backend;
-  bakery::conformance::registerConformanceSuite(BAKERY_CONFORMANCE_SCENARIO_DIR, "embedded",
-                                                [&]() -> bakery::table::TableService& {
-                                                  if (!backend) backend.emplace();
-                                                  return backend->service();
-                                                });
-  int rc = RUN_ALL_TESTS();
-  backend.reset();
-  return rc;
+  return bakery::conformance::runConformanceMain<EmbeddedBackend>(argc, argv, "embedded");
 }

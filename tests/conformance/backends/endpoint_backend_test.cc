@@ -35,14 +35,5 @@ class EndpointBackend {
 }  // namespace
 
 int main(int argc, char** argv) {
-  testing::InitGoogleTest(&argc, argv);
-  std::optional<EndpointBackend> backend;
-  bakery::conformance::registerConformanceSuite(BAKERY_CONFORMANCE_SCENARIO_DIR, "endpoint",
-                                                [&]() -> bakery::table::TableService& {
-                                                  if (!backend) backend.emplace();
-                                                  return backend->service();
-                                                });
-  int rc = RUN_ALL_TESTS();
-  backend.reset();
-  return rc;
+  return bakery::conformance::runConformanceMain<EndpointBackend>(argc, argv, "endpoint");
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -47,6 +48,25 @@ core::Result<std::string> enumField(const json::object& o, std::string_view key,
       "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: Member must "
       "satisfy enum value set: [{}]",
       s, member, set));
+}
+
+// TransactItems: present, an array of 1 to 100 actions.
+core::Result<const json::array*> readTransactItems(const json::object& request) {
+  const json::value* itemsValue = request.if_contains("TransactItems");
+  if (!itemsValue) {
+    return invalid("The parameter 'TransactItems' is required but was not present in the request");
+  }
+  if (!itemsValue->is_array()) return codec::serializationError("Unexpected field type");
+  const json::array& items = itemsValue->get_array();
+  if (items.empty() || items.size() > kMaxTransactItems) {
+    return invalid(
+        fmt::format("1 validation error detected: Value '{}' at 'transactItems' failed to satisfy "
+                    "constraint: Member must have length {} {}",
+                    core::toJson(*itemsValue),
+                    items.empty() ? "greater than or equal to" : "less than or equal to",
+                    items.empty() ? 1 : 100));
+  }
+  return &items;
 }
 
 core::Result<std::string> readReturnValues(const json::object& request, bool update) {
@@ -599,20 +619,9 @@ core::Result<json::object> TableEngine::transactWriteItems(std::string_view tena
                                                            const json::object& request) {
   auto capacity = readCapacityMode(request);
   if (!capacity) return capacity.error();
-  const json::value* itemsValue = request.if_contains("TransactItems");
-  if (!itemsValue) {
-    return invalid("The parameter 'TransactItems' is required but was not present in the request");
-  }
-  if (!itemsValue->is_array()) return codec::serializationError("Unexpected field type");
-  const json::array& items = itemsValue->get_array();
-  if (items.empty() || items.size() > kMaxTransactItems) {
-    return invalid(
-        fmt::format("1 validation error detected: Value '{}' at 'transactItems' failed to satisfy "
-                    "constraint: Member must have length {} {}",
-                    core::toJson(*itemsValue),
-                    items.empty() ? "greater than or equal to" : "less than or equal to",
-                    items.empty() ? 1 : 100));
-  }
+  auto itemsRead = readTransactItems(request);
+  if (!itemsRead) return itemsRead.error();
+  const json::array& items = **itemsRead;
   std::string token;
   if (const json::value* t = request.if_contains("ClientRequestToken"); t && !t->is_null()) {
     if (!t->is_string()) return codec::serializationError("Unexpected field type");
@@ -625,7 +634,7 @@ core::Result<json::object> TableEngine::transactWriteItems(std::string_view tena
           token.empty() ? 1 : 36));
     }
   }
-  if (core::toJson(*itemsValue).size() > kMaxTransactBytes) {
+  if (json::serialize(items).size() > kMaxTransactBytes) {
     return invalid("Transaction request size has exceeded the maximum allowed size of 4 MB");
   }
   std::vector<WriteAction> actions;
@@ -667,7 +676,7 @@ core::Result<json::object> TableEngine::transactWriteItems(std::string_view tena
   std::string requestHash;
   if (!token.empty()) {
     tokenKey = "token/" + std::string(tenant) + '\0' + token;
-    requestHash = core::sha256Hex(core::toJson(*itemsValue));
+    requestHash = core::sha256Hex(json::serialize(items));
   }
   std::vector<std::string_view> keys;
   for (const WriteAction& a : actions) keys.push_back(a.storageKey);
@@ -777,20 +786,9 @@ core::Result<json::object> TableEngine::transactGetItems(std::string_view tenant
                                                          const json::object& request) {
   auto capacity = readCapacityMode(request);
   if (!capacity) return capacity.error();
-  const json::value* itemsValue = request.if_contains("TransactItems");
-  if (!itemsValue) {
-    return invalid("The parameter 'TransactItems' is required but was not present in the request");
-  }
-  if (!itemsValue->is_array()) return codec::serializationError("Unexpected field type");
-  const json::array& items = itemsValue->get_array();
-  if (items.empty() || items.size() > kMaxTransactItems) {
-    return invalid(
-        fmt::format("1 validation error detected: Value '{}' at 'transactItems' failed to satisfy "
-                    "constraint: Member must have length {} {}",
-                    core::toJson(*itemsValue),
-                    items.empty() ? "greater than or equal to" : "less than or equal to",
-                    items.empty() ? 1 : 100));
-  }
+  auto itemsRead = readTransactItems(request);
+  if (!itemsRead) return itemsRead.error();
+  const json::array& items = **itemsRead;
   struct Read {
     std::shared_ptr<const Table> table;
     std::string storageKey;

@@ -110,6 +110,22 @@ core::Result<void> checkIndexKeysDefined(const std::vector<KeyPart>& keys,
   return {};
 }
 
+// The IndexName and KeySchema of one index definition, checked against the defined
+// attributes: what LSIs, GSIs and UpdateTable's Create share.
+core::Result<std::vector<KeyPart>> readIndexKeys(const json::value& v,
+                                                 const std::vector<std::string>& defined) {
+  if (!v.is_object()) return core::Error("SerializationException", 400, "Unexpected field type");
+  const json::object& index = v.get_object();
+  if (auto r = validateTableName(index.if_contains("IndexName"), "IndexName"); !r) {
+    return r.error();
+  }
+  auto keys = readKeySchema(index.if_contains("KeySchema"), "KeySchema");
+  if (!keys) return keys.error();
+  if (auto r = checkIndexKeysDefined(*keys, defined); !r) return r.error();
+  if (auto r = checkKeyOrder(*keys); !r) return r.error();
+  return keys;
+}
+
 core::Result<void> checkProjection(const json::object& index) {
   const json::object* projection = objectMember(index, "Projection");
   if (!projection) {
@@ -338,17 +354,10 @@ core::Result<json::object> validateCreateTable(const json::object& request, doub
           "LocalSecondaryIndex");
     }
     for (const json::value& v : *lsis) {
-      if (!v.is_object())
-        return core::Error("SerializationException", 400, "Unexpected field type");
-      const json::object& index = v.get_object();
-      if (auto r = validateTableName(index.if_contains("IndexName"), "IndexName"); !r) {
-        return r.error();
-      }
-      std::string name = stringOr(index, "IndexName");
-      auto indexKeys = readKeySchema(index.if_contains("KeySchema"), "KeySchema");
+      auto indexKeys = readIndexKeys(v, defined);
       if (!indexKeys) return indexKeys.error();
-      if (auto r = checkIndexKeysDefined(*indexKeys, defined); !r) return r.error();
-      if (auto r = checkKeyOrder(*indexKeys); !r) return r.error();
+      const json::object& index = v.get_object();
+      std::string name = stringOr(index, "IndexName");
       if (indexKeys->size() != 2) {
         return invalidParameter("Index KeySchema does not have a range key for index: " + name);
       }
@@ -371,17 +380,10 @@ core::Result<json::object> validateCreateTable(const json::object& request, doub
   if (gsis) {
     if (gsis->empty()) return invalidParameter("List of GlobalSecondaryIndexes is empty");
     for (const json::value& v : *gsis) {
-      if (!v.is_object())
-        return core::Error("SerializationException", 400, "Unexpected field type");
-      const json::object& index = v.get_object();
-      if (auto r = validateTableName(index.if_contains("IndexName"), "IndexName"); !r) {
-        return r.error();
-      }
-      std::string name = stringOr(index, "IndexName");
-      auto indexKeys = readKeySchema(index.if_contains("KeySchema"), "KeySchema");
+      auto indexKeys = readIndexKeys(v, defined);
       if (!indexKeys) return indexKeys.error();
-      if (auto r = checkIndexKeysDefined(*indexKeys, defined); !r) return r.error();
-      if (auto r = checkKeyOrder(*indexKeys); !r) return r.error();
+      const json::object& index = v.get_object();
+      std::string name = stringOr(index, "IndexName");
       if (auto r = checkProjection(index); !r) return r.error();
       if (billing == "PAY_PER_REQUEST" && index.contains("ProvisionedThroughput")) {
         return invalidParameter(fmt::format(
@@ -472,9 +474,6 @@ core::Result<json::object> validateCreateIndex(const json::object& create,
                                                const json::object& table,
                                                const json::array* attributeDefinitions,
                                                std::string_view arnPrefix) {
-  if (auto r = validateTableName(create.if_contains("IndexName"), "IndexName"); !r) {
-    return r.error();
-  }
   std::string name = stringOr(create, "IndexName");
   std::vector<std::string> defined;
   auto addDefs = [&](const json::array* defs) {
@@ -487,10 +486,8 @@ core::Result<json::object> validateCreateIndex(const json::object& create,
   };
   addDefs(arrayMember(table, "AttributeDefinitions"));
   addDefs(attributeDefinitions);
-  auto keys = readKeySchema(create.if_contains("KeySchema"), "KeySchema");
+  auto keys = readIndexKeys(json::value(create), defined);
   if (!keys) return keys.error();
-  if (auto r = checkIndexKeysDefined(*keys, defined); !r) return r.error();
-  if (auto r = checkKeyOrder(*keys); !r) return r.error();
   if (auto r = checkProjection(create); !r) return r.error();
   for (std::string_view kind : {"LocalSecondaryIndexes", "GlobalSecondaryIndexes"}) {
     if (const json::array* list = arrayMember(table, kind)) {
