@@ -49,7 +49,7 @@ struct ServeConfig {
   // The AWS endpoint: region for ARNs, accepted access keys (default: test / test).
   std::string region = "us-east-1";
   std::map<std::string, AccessKeyConfig> accessKeys{{"test", {"test", ""}}};
-  std::chrono::milliseconds ttlSweep{10'000};
+  std::chrono::milliseconds ttlSweep{30'000};
 };
 
 // "HOST:PORT" (IPv6 as "[::1]:PORT"); the error names `field`.

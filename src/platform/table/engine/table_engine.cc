@@ -508,6 +508,7 @@ void TableEngine::sweeperLoop() {
     if (stopping_) break;
     lock.unlock();
     sweepExpired();
+    trimRetained();
     lock.lock();
   }
 }
@@ -696,6 +697,88 @@ core::Result<std::vector<StreamRecord>> TableEngine::readStream(std::string_view
         {codec::readUint64(it->key().ToStringView().substr(4)), std::move(record->get_object())});
   }
   return out;
+}
+
+std::size_t TableEngine::trimRetained() {
+  constexpr double kStreamRetentionSeconds = 24 * 3600;
+  double now = nowSeconds();
+  std::size_t dropped = 0;
+  rocksdb::DB& db = storage_.db();
+  rocksdb::WriteBatch batch;
+  // Stream records: per table, sequence order is time order, so the expired records are a
+  // prefix of the table's range.
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db.NewIterator(rocksdb::ReadOptions(), storage_.family(storage::Family::kStreams)));
+    it->SeekToFirst();
+    while (it->Valid()) {
+      std::string table = it->key().ToString().substr(0, 4);
+      std::string firstKept;
+      std::string start = it->key().ToString();
+      std::size_t expired = 0;
+      for (; it->Valid() && it->key().starts_with(table); it->Next()) {
+        auto record = core::parseJson(it->value().ToStringView(), "stream record");
+        double created = 0;
+        if (record && record->is_object()) {
+          const json::value* d = record->get_object().if_contains("dynamodb");
+          const json::value* t = d && d->is_object()
+                                     ? d->get_object().if_contains("ApproximateCreationDateTime")
+                                     : nullptr;
+          if (t && t->is_number()) created = t->to_number<double>();
+        }
+        if (created >= now - kStreamRetentionSeconds) {
+          firstKept = it->key().ToString();
+          break;
+        }
+        ++expired;
+      }
+      if (expired > 0) {
+        std::string end = firstKept;
+        if (end.empty()) {
+          // Every record of this table expired: up to the next table id.
+          end = table;
+          codec::appendUint64(end, ~std::uint64_t{0});
+          end.push_back('\xff');
+        }
+        batch.DeleteRange(storage_.family(storage::Family::kStreams), start, end);
+        dropped += expired;
+      }
+      // Skip to the next table.
+      std::string next = table;
+      codec::appendUint64(next, ~std::uint64_t{0});
+      next.push_back('\xff');
+      it->Seek(next);
+    }
+  }
+  // Transaction tokens past their lifetime.
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db.NewIterator(rocksdb::ReadOptions(), storage_.family(storage::Family::kMeta)));
+    auto expired = [now](std::string_view value) {
+      auto record = core::parseJson(value, "token record");
+      const json::value* expires =
+          record && record->is_object() ? record->get_object().if_contains("expires") : nullptr;
+      return !expires || !expires->is_number() || expires->to_number<double>() <= now;
+    };
+    for (it->Seek("token/"); it->Valid() && it->key().starts_with("token/"); it->Next()) {
+      if (!expired(it->value().ToStringView())) continue;
+      // Under the token's lock, as transactions read and write it: a transaction that has
+      // just reused the token must keep its fresh record.
+      std::string key = it->key().ToString();
+      std::lock_guard lock(stripeFor(key));
+      std::string value;
+      if (!db.Get(rocksdb::ReadOptions(), storage_.family(storage::Family::kMeta), key, &value)
+               .ok() ||
+          !expired(value)) {
+        continue;
+      }
+      rocksdb::WriteBatch one;
+      one.Delete(storage_.family(storage::Family::kMeta), key);
+      if (storage_.write(one)) ++dropped;
+    }
+  }
+  if (batch.Count() > 0 && !storage_.write(batch)) return 0;
+  return dropped;
 }
 
 std::size_t TableEngine::sweepExpired() {

@@ -54,8 +54,9 @@ namespace bakery::table::engine {
 struct EngineOptions {
   std::string region = "us-east-1";
   std::string accountId = "000000000000";
-  // How often the background sweeper deletes items past their TTL; zero disables it.
-  std::chrono::milliseconds ttlSweepInterval{std::chrono::seconds(10)};
+  // How often the background sweeper deletes items past their TTL (a scan of each table
+  // with TTL enabled) and trims stream records and transaction tokens; zero disables it.
+  std::chrono::milliseconds ttlSweepInterval{std::chrono::seconds(30)};
 };
 
 // One change of one item, as DynamoDB Streams reports it.
@@ -87,6 +88,9 @@ class TableEngine {
                                                      std::size_t limit);
   // Deletes every item past its TTL now; the number deleted. The sweeper calls this.
   std::size_t sweepExpired();
+  // Drops stream records older than 24 hours (DynamoDB Streams' retention) and transaction
+  // tokens past their ten minutes; the number of records dropped. The sweeper calls this.
+  std::size_t trimRetained();
 
   struct Table;  // a loaded table: schema and description (table_engine.cc)
   struct WriteContext;

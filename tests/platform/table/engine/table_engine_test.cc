@@ -160,6 +160,22 @@ TEST_F(TableEngineTest, ExpiredItemsAreSweptAndTheirRemovalIsStreamed) {
   EXPECT_EQ(removal.at("userIdentity").at("principalId"), "dynamodb.amazonaws.com");
 }
 
+TEST_F(TableEngineTest, StreamRecordsAndTokensAreDroppedAfterTheirRetention) {
+  createOrders(R"(,"StreamSpecification":{"StreamEnabled":true,"StreamViewType":"KEYS_ONLY"})");
+  call("", Operation::kPutItem, R"({"TableName":"orders","Item":{"pk":{"S":"a"},"sk":{"N":"1"}}})");
+  call("", Operation::kTransactWriteItems, R"({"ClientRequestToken":"t1","TransactItems":[
+      {"Put":{"TableName":"orders","Item":{"pk":{"S":"b"},"sk":{"N":"1"}}}}]})");
+  EXPECT_EQ(engine_->trimRetained(), 0u);
+  clock_.advance(std::chrono::hours(23));
+  call("", Operation::kPutItem, R"({"TableName":"orders","Item":{"pk":{"S":"c"},"sk":{"N":"1"}}})");
+  EXPECT_EQ(engine_->trimRetained(), 1u);  // the token, after ten minutes
+  clock_.advance(std::chrono::hours(2));
+  EXPECT_EQ(engine_->trimRetained(), 2u);  // the two records older than 24 hours
+  auto records = engine_->readStream("orders", 0, 10);
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ(records->front().record.at("dynamodb").at("Keys").at("pk").at("S"), "c");
+}
+
 TEST_F(TableEngineTest, AnIndexAddedLaterIsBackfilledFromExistingItems) {
   createOrders();
   for (int i = 0; i < 5; ++i) {
