@@ -65,7 +65,7 @@ core::Result<std::unique_ptr<Application>> Application::create(
   // The engine opens with the data directory (serve()); before that, tables() is unavailable.
   invokerOptions.tables = [&a](std::string_view tenant) -> std::unique_ptr<table::Tables> {
     if (!a.tables_) return nullptr;
-    return std::make_unique<table::ServiceTables>(a.tables_->service(std::string(tenant)));
+    return std::make_unique<table::engine::EngineTables>(*a.tables_, std::string(tenant));
   };
   a.invoker_ = std::make_unique<runtime::Invoker>(std::move(invokerOptions), a.clock_, *a.logger_,
                                                   *a.metrics_, *a.idempotency_);

@@ -25,9 +25,9 @@
 #include "platform/runtime/idempotency_store.h"
 #include "platform/runtime/invoker.h"
 #include "platform/storage/storage.h"
+#include "platform/table/engine/engine_tables.h"
 #include "platform/table/engine/table_engine.h"
 #include "platform/table/facade/dynamodb_facade.h"
-#include "platform/table/service_tables.h"
 
 namespace bakery::app {
 

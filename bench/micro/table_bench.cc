@@ -4,7 +4,8 @@
 //                                                     reader must do) / Put of the stored bytes,
 //                                                     on a Storage with the same options
 //   BM_Engine_GetItem / BM_Engine_PutItem             the engine's JSON-level call
-//   BM_Typed_GetItem / BM_Typed_PutItem               the SDK's typed handle (what handlers use)
+//   BM_Typed_GetItem / BM_Typed_PutItem               the SDK's typed handle (what handlers use:
+//                                                     EngineTables, as ctx.tables() gives them)
 //   BM_Engine_Query100 / BM_Baseline_RocksDbScan100   Query of one 100-item partition vs a
 //                                                     raw 100-key iteration
 //
@@ -33,8 +34,8 @@
 #include "platform/storage/storage.h"
 #include "platform/table/codec/attribute_json.h"
 #include "platform/table/codec/item_codec.h"
+#include "platform/table/engine/engine_tables.h"
 #include "platform/table/engine/table_engine.h"
-#include "platform/table/service_tables.h"
 
 namespace {
 
@@ -67,7 +68,7 @@ struct World {
   std::unique_ptr<storage::Storage> storage;
   std::unique_ptr<table::engine::TableEngine> engine;
   std::unique_ptr<table::TableService> service;
-  std::unique_ptr<table::ServiceTables> tables;
+  std::unique_ptr<table::engine::EngineTables> tables;
   std::unique_ptr<table::Table> orders;
   std::unique_ptr<storage::Storage> rawStorage;
   rocksdb::DB* raw = nullptr;
@@ -86,7 +87,7 @@ struct World {
     engine = std::make_unique<table::engine::TableEngine>(*storage, clock, ids, options);
     (void)engine->open();
     service = engine->service("");
-    tables = std::make_unique<table::ServiceTables>(*service);
+    tables = std::make_unique<table::engine::EngineTables>(*engine, "");
     (void)service->call(table::Operation::kCreateTable,
                         core::parseJson(R"({"TableName":"orders","BillingMode":"PAY_PER_REQUEST",
           "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},

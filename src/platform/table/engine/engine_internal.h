@@ -58,6 +58,7 @@ core::Result<std::optional<AttributeMap>> attributeMapField(const json::object& 
 // A Key member validated against the schema: exactly the key attributes, right types,
 // non-empty, within size limits.
 core::Result<AttributeMap> readKey(const TableSchema& schema, const json::value* key);
+core::Result<void> checkKey(const TableSchema& schema, const AttributeMap& key);
 // An Item member validated: key attributes present with the right types, index key types,
 // 400 KB limit.
 core::Result<AttributeMap> readItem(const TableSchema& schema, const json::value* item);

@@ -204,22 +204,27 @@ core::Result<void> checkKeyValue(const AttributeValue& v, const KeyElement& elem
 
 }  // namespace
 
+core::Result<void> checkKey(const TableSchema& schema, const AttributeMap& key) {
+  std::size_t expected = schema.sort ? 2 : 1;
+  if (key.size() != expected) return invalid("The provided key element does not match the schema");
+  for (const KeyElement* e : {&schema.partition, schema.sort ? &*schema.sort : nullptr}) {
+    if (!e) continue;
+    auto it = key.find(e->name);
+    if (it == key.end() || it->second.type() != e->type) {
+      return invalid("The provided key element does not match the schema");
+    }
+    if (auto r = checkKeyValue(it->second, *e, e == &schema.partition); !r) return r.error();
+  }
+  return {};
+}
+
 core::Result<AttributeMap> readKey(const TableSchema& schema, const json::value* key) {
   if (!key) {
     return invalid("The parameter 'Key' is required but was not present in the request");
   }
   auto m = codec::attributeMapFromJson(*key);
   if (!m) return m.error();
-  std::size_t expected = schema.sort ? 2 : 1;
-  if (m->size() != expected) return invalid("The provided key element does not match the schema");
-  for (const KeyElement* e : {&schema.partition, schema.sort ? &*schema.sort : nullptr}) {
-    if (!e) continue;
-    auto it = m->find(e->name);
-    if (it == m->end() || it->second.type() != e->type) {
-      return invalid("The provided key element does not match the schema");
-    }
-    if (auto r = checkKeyValue(it->second, *e, e == &schema.partition); !r) return r.error();
-  }
+  if (auto r = checkKey(schema, *m); !r) return r.error();
   return std::move(*m);
 }
 
@@ -479,13 +484,20 @@ core::Result<void> TableEngine::open() {
     table->description = o.at("description").as_object();
     tables_.emplace(table->schema.name, std::move(table));
   }
-  // The stream sequence continues after the highest one stored.
+  // The stream sequence continues after the highest one stored: the last record of each
+  // table's range (sequences are global, so the maximum over tables), one seek per table.
   std::unique_ptr<rocksdb::Iterator> streams(
       db.NewIterator(rocksdb::ReadOptions(), storage_.family(storage::Family::kStreams)));
   std::uint64_t highest = 0;
-  for (streams->SeekToFirst(); streams->Valid(); streams->Next()) {
+  for (streams->SeekToFirst(); streams->Valid();) {
+    std::string table = streams->key().ToString().substr(0, 4);
+    std::string last = table;
+    codec::appendUint64(last, ~std::uint64_t{0});
+    streams->SeekForPrev(last);
     std::string_view k = streams->key().ToStringView();
     if (k.size() >= 12) highest = std::max(highest, codec::readUint64(k.substr(4)));
+    last.push_back('\xff');
+    streams->Seek(last);
   }
   streamSequence_ = highest;
   if (options_.ttlSweepInterval.count() > 0) sweeper_ = std::thread([this] { sweeperLoop(); });
@@ -511,6 +523,15 @@ void TableEngine::sweeperLoop() {
     trimRetained();
     lock.lock();
   }
+}
+
+core::Result<std::optional<AttributeMap>> TableEngine::getItem(std::string_view tenant,
+                                                               std::string_view tableName,
+                                                               const AttributeMap& key) {
+  auto table = findTable(tableName);
+  if (!table) return resourceNotFound();
+  if (auto r = checkKey(table->schema, key); !r) return r.error();
+  return loadItem(itemKey(table->schema, tenant, key));
 }
 
 std::unique_ptr<TableService> TableEngine::service(std::string tenant) {

@@ -82,6 +82,10 @@ class TableEngine {
                                   const json::object& request);
   // A TableService bound to one tenant ("" = system scope).
   std::unique_ptr<TableService> service(std::string tenant);
+  // GetItem without the JSON round trip, for the SDK's typed handles in process: the item
+  // (strongly consistent), nullopt when absent, DynamoDB's errors otherwise.
+  core::Result<std::optional<AttributeMap>> getItem(std::string_view tenant, std::string_view table,
+                                                    const AttributeMap& key);
 
   // Up to `limit` records of `table`'s change stream with a sequence above `after`, in order.
   core::Result<std::vector<StreamRecord>> readStream(std::string_view table, std::uint64_t after,

@@ -11,7 +11,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "platform/storage/storage.h"
-#include "platform/table/service_tables.h"
+#include "platform/table/engine/engine_tables.h"
 
 namespace bakery::table::engine {
 namespace {
@@ -133,6 +133,12 @@ TEST_F(TableEngineTest, StreamRecordsEveryChangeInOrderWithItsImages) {
   EXPECT_LT((*records)[0].sequence, (*records)[1].sequence);
   auto after = engine_->readStream("orders", (*records)[1].sequence, 10);
   ASSERT_EQ(after->size(), 1u);
+  // After a restart the sequence continues past every stored record.
+  reopen();
+  call("", Operation::kPutItem, R"({"TableName":"orders","Item":{"pk":{"S":"q"},"sk":{"N":"1"}}})");
+  auto later = engine_->readStream("orders", (*records)[2].sequence, 10);
+  ASSERT_EQ(later->size(), 1u);
+  EXPECT_GT(later->front().sequence, (*records)[2].sequence);
 }
 
 TEST_F(TableEngineTest, ExpiredItemsAreSweptAndTheirRemovalIsStreamed) {
@@ -277,8 +283,7 @@ TEST_F(TableEngineTest, ARepeatedClientRequestTokenDoesNotApplyTwice) {
 
 TEST_F(TableEngineTest, TypedTablesRenderEveryCallForTheEngine) {
   createOrders();
-  auto service = engine_->service("acme");
-  ServiceTables tables(*service);
+  EngineTables tables(*engine_, "acme");
   auto orders = tables.open("orders");
   AttributeMap item{{"pk", S("u1")}, {"sk", N("1")}, {"status", S("open")}, {"n", N("1")}};
   ASSERT_TRUE(orders->put(item, {.condition = Condition::notExists(attr("pk"))}).ok());
@@ -292,6 +297,16 @@ TEST_F(TableEngineTest, TypedTablesRenderEveryCallForTheEngine) {
   ASSERT_TRUE(updated.ok()) << updated.error().message();
   EXPECT_EQ((*updated)->at("n"), N("3"));
   EXPECT_EQ((*updated)->at("status"), S("done"));
+  auto direct = orders->get({{"pk", S("u1")}, {"sk", N("1")}});
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ((**direct).at("n"), N("3"));
+  auto wrongKey = orders->get({{"pk", S("u1")}});
+  ASSERT_FALSE(wrongKey.ok());
+  EXPECT_EQ(wrongKey.error().message(), "The provided key element does not match the schema");
+  EXPECT_EQ(tables.open("missing")->get({{"pk", S("x")}}).error().type(),
+            "ResourceNotFoundException");
+  EngineTables other(*engine_, "globex");
+  EXPECT_FALSE(other.open("orders")->get({{"pk", S("u1")}, {"sk", N("1")}})->has_value());
   auto page = orders->query(KeyCondition("pk", S("u1")).sortAtLeast("sk", N("1")),
                             {.projection = {attr("status")}});
   ASSERT_TRUE(page.ok());
