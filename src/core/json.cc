@@ -11,7 +11,12 @@ namespace bakery::core {
 
 Result<json::value> parseJson(std::string_view text, std::string_view what) {
   boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
+  // Boost.JSON's default depth limit (32) is below what DynamoDB documents allow: an item may
+  // nest 32 levels of maps and lists, two JSON levels each. The bound still protects the
+  // parser's stack; layers above enforce their own (narrower) limits with their own messages.
+  json::parse_options options;
+  options.max_depth = 128;
+  json::value v = json::parse(text, ec, {}, options);
   if (ec) {
     return Error::validation(std::string(what) + " is not valid JSON: " + ec.message(),
                              std::string(what));

@@ -82,6 +82,9 @@ core::Result<std::optional<expression::Condition>> readCondition(const json::obj
                                                                  ExpressionInputs& in);
 core::Result<std::optional<expression::Projection>> readProjection(const json::object& request,
                                                                    ExpressionInputs& in);
+// Key attributes are scalars: a projection may not reach into one with `.` or `[]`.
+core::Result<void> checkKeyPaths(const TableSchema& schema,
+                                 const std::optional<expression::Projection>& projection);
 
 // ReturnConsumedCapacity.
 enum class CapacityMode { kNone, kTotal, kIndexes };

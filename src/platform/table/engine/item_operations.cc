@@ -379,6 +379,7 @@ core::Result<json::object> TableEngine::getItem(std::string_view tenant,
   if (!consistent) return consistent.error();
   auto table = requireTable(request);
   if (!table) return table.error();
+  if (auto r = checkKeyPaths((*table)->schema, *projection); !r) return r.error();
   auto key = readKey((*table)->schema, request.if_contains("Key"));
   if (!key) return key.error();
   auto item = loadItem(itemKey((*table)->schema, tenant, *key));
@@ -432,6 +433,12 @@ core::Result<json::object> TableEngine::batchGetItem(std::string_view tenant,
     read.consistent = consistent->value_or(false);
     const json::value* keys = spec.if_contains("Keys");
     if (!keys || !keys->is_array()) return codec::serializationError("Unexpected field type");
+    if (keys->get_array().empty()) {
+      return invalid(fmt::format(
+          "1 validation error detected: Value '[]' at 'requestItems.{}.member.keys' failed to "
+          "satisfy constraint: Member must have length greater than or equal to 1",
+          std::string_view(entry.key())));
+    }
     if (keys->get_array().size() > kMaxBatchGetKeys) {
       return invalid(fmt::format(
           "1 validation error detected: Value '{}' at 'requestItems.{}.member.keys' failed to "
@@ -455,6 +462,7 @@ core::Result<json::object> TableEngine::batchGetItem(std::string_view tenant,
     auto table = requireTable(named);
     if (!table) return table.error();
     read.table = *table;
+    if (auto r = checkKeyPaths(read.table->schema, read.projection); !r) return r.error();
     for (AttributeMap& k : read.keys) {
       json::value asJson = toJson(k);
       auto key = readKey(read.table->schema, &asJson);
@@ -466,19 +474,18 @@ core::Result<json::object> TableEngine::batchGetItem(std::string_view tenant,
   json::array consumed;
   for (const TableRead& read : reads) {
     json::array items;
-    std::size_t bytes = 0;
+    double units = 0;  // each item is charged on its own, rounded up to 4 KB; a miss too
     for (const AttributeMap& k : read.keys) {
       auto item = loadItem(itemKey(read.table->schema, tenant, k));
       if (!item) return item.error();
+      units += readUnits(sizeOf(*item), read.consistent);
       if (!*item) continue;
-      bytes += codec::itemSize(**item);
       items.push_back(
           toJson(read.projection ? expression::project(*read.projection, **item) : **item));
     }
     responses[read.table->schema.name] = std::move(items);
     if (*capacity != CapacityMode::kNone) {
-      consumed.push_back(
-          consumedCapacity(read.table->schema.name, readUnits(bytes, read.consistent), *capacity));
+      consumed.push_back(consumedCapacity(read.table->schema.name, units, *capacity));
     }
   }
   json::object out{{"Responses", std::move(responses)}, {"UnprocessedKeys", json::object()}};
@@ -814,6 +821,7 @@ core::Result<json::object> TableEngine::transactGetItems(std::string_view tenant
     auto table = requireTable(spec);
     if (!table) return table.error();
     read.table = *table;
+    if (auto r = checkKeyPaths(read.table->schema, read.projection); !r) return r.error();
     auto key = readKey(read.table->schema, spec.if_contains("Key"));
     if (!key) return key.error();
     read.storageKey = itemKey(read.table->schema, tenant, *key);

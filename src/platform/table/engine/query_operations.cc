@@ -127,9 +127,7 @@ core::Result<void> resolveTarget(const json::object& request,
         r.select));
   }
   if (r.select == "ALL_PROJECTED_ATTRIBUTES" && !r.index) {
-    return invalid(
-        "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is "
-        "supported only for index queries");
+    return invalid("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   }
   if (r.index && r.select == "ALL_ATTRIBUTES" && r.index->projection != ProjectionType::kAll) {
     if (r.index->global) {
@@ -159,10 +157,17 @@ std::vector<const KeyElement*> startKeyElements(const ReadRequest& r) {
 core::Result<std::string> startStorageKey(const ReadRequest& r, std::string_view tenant) {
   const AttributeMap& k = *r.exclusiveStartKey;
   auto elements = startKeyElements(r);
-  if (k.size() != elements.size()) return invalid("The provided starting key is invalid");
+  // Without an index a start key that names other attributes "does not match the schema";
+  // on an index DynamoDB says only that it is invalid.
+  auto mismatch = [&] {
+    return invalid(r.index ? "The provided starting key is invalid"
+                           : "The provided starting key is invalid: The provided key element "
+                             "does not match the schema");
+  };
+  if (k.size() != elements.size()) return mismatch();
   for (const KeyElement* e : elements) {
     auto it = k.find(e->name);
-    if (it == k.end()) return invalid("The provided starting key is invalid");
+    if (it == k.end()) return mismatch();
     if (it->second.type() != e->type) {
       return invalid(
           "The provided starting key is invalid: The provided key element does not "
@@ -345,6 +350,7 @@ core::Result<json::object> TableEngine::query(std::string_view tenant,
   r.projection = std::move(*projection);
   if (auto c = in.placeholders->checkAllUsed(); !c) return c.error();
   if (auto c = resolveTarget(request, *table, r); !c) return c.error();
+  if (auto c = checkKeyPaths((*table)->schema, r.projection); !c) return c.error();
   if (r.filter) {
     for (const std::string& name : expression::topLevelNames(*r.filter)) {
       if (name == partition.name || (sort && name == sort->name)) {
@@ -419,6 +425,20 @@ core::Result<json::object> TableEngine::query(std::string_view tenant,
     auto k = startStorageKey(r, tenant);
     if (!k) return k.error();
     start = std::move(*k);
+    // A start key must lie within what the key condition selects.
+    const AttributeMap& esk = *r.exclusiveStartKey;
+    if (r.keyCondition->sort) {
+      auto sk = esk.find(sort->name);
+      if (sk == esk.end() || !expression::matches(*r.keyCondition->sort, sk->second)) {
+        return invalid("The provided starting key does not match the range key predicate");
+      }
+    }
+    if (esk.at(partition.name) != r.keyCondition->partitionValue) {
+      return invalid(r.keyCondition->sort
+                         ? "The query can return at most one row and cannot be restarted"
+                         : "The provided starting key is outside query boundaries based on "
+                           "provided conditions");
+    }
   }
   RangeReader reader{storage_, r, tenant};
   auto page = reader.read(lower, upper, start, inRange);
@@ -485,6 +505,7 @@ core::Result<json::object> TableEngine::scan(std::string_view tenant, const json
   auto table = requireTable(request);
   if (!table) return table.error();
   if (auto c = resolveTarget(request, *table, r); !c) return c.error();
+  if (auto c = checkKeyPaths((*table)->schema, r.projection); !c) return c.error();
   if (!r.forward) r.forward = true;  // ScanIndexForward does not apply to Scan
   std::string base =
       r.index ? indexPrefix(r.index->id, tenant) : tablePrefix((*table)->schema.id, tenant);

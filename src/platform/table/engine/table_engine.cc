@@ -179,12 +179,15 @@ core::Result<std::optional<AttributeMap>> attributeMapField(const json::object& 
 
 namespace {
 
-core::Result<void> checkKeyValue(const AttributeValue& v, const KeyElement& element,
-                                 bool partition) {
+// `inItem`: the value came in an Item (PutItem) rather than a Key, which DynamoDB words
+// differently.
+core::Result<void> checkKeyValue(const AttributeValue& v, const KeyElement& element, bool partition,
+                                 bool inItem) {
   if (v.type() != AttributeType::kN && v.scalar().empty()) {
     return invalid(fmt::format(
-        "One or more parameter values are not valid. The AttributeValue for a key attribute "
-        "cannot contain an empty {} value. Key: {}",
+        "One or more parameter values {} The AttributeValue for a key attribute cannot contain "
+        "an empty {} value. Key: {}",
+        inItem ? "are not valid." : "were invalid:",
         v.type() == AttributeType::kS ? "string" : "binary", element.name));
   }
   if (v.type() != AttributeType::kN) {
@@ -213,7 +216,9 @@ core::Result<void> checkKey(const TableSchema& schema, const AttributeMap& key) 
     if (it == key.end() || it->second.type() != e->type) {
       return invalid("The provided key element does not match the schema");
     }
-    if (auto r = checkKeyValue(it->second, *e, e == &schema.partition); !r) return r.error();
+    if (auto r = checkKeyValue(it->second, *e, e == &schema.partition, false); !r) {
+      return r.error();
+    }
   }
   return {};
 }
@@ -249,7 +254,9 @@ core::Result<void> checkItem(const TableSchema& schema, const AttributeMap& item
           "actual: {}",
           e->name, typeName(e->type), typeName(it->second.type())));
     }
-    if (auto r = checkKeyValue(it->second, *e, e == &schema.partition); !r) return r.error();
+    if (auto r = checkKeyValue(it->second, *e, e == &schema.partition, true); !r) {
+      return r.error();
+    }
   }
   for (const IndexSchema& index : schema.indexes) {
     for (const KeyElement* e : {&index.partition, index.sort ? &*index.sort : nullptr}) {
@@ -410,6 +417,30 @@ core::Result<std::optional<expression::Projection>> readProjection(const json::o
   auto p = expression::parseProjection(*text, *in.placeholders);
   if (!p) return p.error();
   return std::optional<expression::Projection>(std::move(*p));
+}
+
+core::Result<void> checkKeyPaths(const TableSchema& schema,
+                                 const std::optional<expression::Projection>& projection) {
+  if (!projection) return {};
+  for (const expression::Path& p : projection->paths) {
+    if (p.size() < 2) continue;
+    const std::string& top = p.front().name;
+    if (schema.isKeyAttribute(top)) {
+      return invalid(fmt::format(
+          "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
+          "allowed: Key: {}",
+          top));
+    }
+    for (const IndexSchema& index : schema.indexes) {
+      if (index.partition.name == top || (index.sort && index.sort->name == top)) {
+        return invalid(fmt::format(
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are "
+            "not allowed: IndexKey: {}",
+            top));
+      }
+    }
+  }
+  return {};
 }
 
 core::Result<CapacityMode> readCapacityMode(const json::object& request) {
@@ -587,7 +618,9 @@ std::shared_ptr<const TableEngine::Table> TableEngine::findTable(std::string_vie
 
 core::Result<std::shared_ptr<const TableEngine::Table>> TableEngine::requireTable(
     const json::object& request, std::string_view field) const {
-  if (auto r = validateTableName(request.if_contains(field), field); !r) return r.error();
+  std::string member(field);
+  member[0] = static_cast<char>(member[0] - 'A' + 'a');
+  if (auto r = validateNameMember(request.if_contains(field), member); !r) return r.error();
   auto table = findTable(request.at(field).get_string());
   if (!table) return resourceNotFound();
   return table;

@@ -186,7 +186,7 @@ core::Result<json::object> TableEngine::listTables(const json::object& request) 
   }
   std::string start;
   if (const json::value* v = request.if_contains("ExclusiveStartTableName"); v && !v->is_null()) {
-    if (auto r = validateTableName(v, "ExclusiveStartTableName"); !r) return r.error();
+    if (auto r = validateNameMember(v, "exclusiveStartTableName"); !r) return r.error();
     start = std::string(v->get_string());
   }
   json::array names;

@@ -112,11 +112,15 @@ core::Result<void> checkIndexKeysDefined(const std::vector<KeyPart>& keys,
 
 // The IndexName and KeySchema of one index definition, checked against the defined
 // attributes: what LSIs, GSIs and UpdateTable's Create share.
+// `member` is the index's path in the request, e.g. "globalSecondaryIndexes.1.member".
 core::Result<std::vector<KeyPart>> readIndexKeys(const json::value& v,
-                                                 const std::vector<std::string>& defined) {
+                                                 const std::vector<std::string>& defined,
+                                                 std::string_view member) {
   if (!v.is_object()) return core::Error("SerializationException", 400, "Unexpected field type");
   const json::object& index = v.get_object();
-  if (auto r = validateTableName(index.if_contains("IndexName"), "IndexName"); !r) {
+  if (auto r =
+          validateNameMember(index.if_contains("IndexName"), fmt::format("{}.indexName", member));
+      !r) {
     return r.error();
   }
   auto keys = readKeySchema(index.if_contains("KeySchema"), "KeySchema");
@@ -169,6 +173,33 @@ AttributeType keyTypeFromName(std::string_view name) {
   if (name == "N") return AttributeType::kN;
   if (name == "B") return AttributeType::kB;
   return AttributeType::kS;
+}
+
+core::Result<void> validateNameMember(const json::value* name, std::string_view member) {
+  if (!name || name->is_null()) {
+    return invalid(fmt::format(
+        "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member "
+        "must not be null",
+        member));
+  }
+  if (!name->is_string())
+    return core::Error("SerializationException", 400, "Unexpected field type");
+  std::string_view s = name->get_string();
+  std::vector<std::string_view> violated;
+  if (!validNameChars(s)) {
+    violated.push_back("Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+  }
+  if (s.size() < 3) violated.push_back("Member must have length greater than or equal to 3");
+  if (s.size() > 255) violated.push_back("Member must have length less than or equal to 255");
+  if (violated.empty()) return {};
+  std::string message = fmt::format("{} validation error{} detected: ", violated.size(),
+                                    violated.size() > 1 ? "s" : "");
+  for (std::size_t i = 0; i < violated.size(); ++i) {
+    if (i) message += "; ";
+    message +=
+        fmt::format("Value '{}' at '{}' failed to satisfy constraint: {}", s, member, violated[i]);
+  }
+  return invalid(std::move(message));
 }
 
 core::Result<void> validateTableName(const json::value* name, std::string_view field) {
@@ -353,8 +384,10 @@ core::Result<json::object> validateCreateTable(const json::object& request, doub
           "Table KeySchema does not have a range key, which is required when specifying a "
           "LocalSecondaryIndex");
     }
-    for (const json::value& v : *lsis) {
-      auto indexKeys = readIndexKeys(v, defined);
+    for (std::size_t position = 0; position < lsis->size(); ++position) {
+      const json::value& v = (*lsis)[position];
+      auto indexKeys =
+          readIndexKeys(v, defined, fmt::format("localSecondaryIndexes.{}.member", position + 1));
       if (!indexKeys) return indexKeys.error();
       const json::object& index = v.get_object();
       std::string name = stringOr(index, "IndexName");
@@ -379,8 +412,10 @@ core::Result<json::object> validateCreateTable(const json::object& request, doub
   }
   if (gsis) {
     if (gsis->empty()) return invalidParameter("List of GlobalSecondaryIndexes is empty");
-    for (const json::value& v : *gsis) {
-      auto indexKeys = readIndexKeys(v, defined);
+    for (std::size_t position = 0; position < gsis->size(); ++position) {
+      const json::value& v = (*gsis)[position];
+      auto indexKeys =
+          readIndexKeys(v, defined, fmt::format("globalSecondaryIndexes.{}.member", position + 1));
       if (!indexKeys) return indexKeys.error();
       const json::object& index = v.get_object();
       std::string name = stringOr(index, "IndexName");
@@ -486,7 +521,8 @@ core::Result<json::object> validateCreateIndex(const json::object& create,
   };
   addDefs(arrayMember(table, "AttributeDefinitions"));
   addDefs(attributeDefinitions);
-  auto keys = readIndexKeys(json::value(create), defined);
+  auto keys =
+      readIndexKeys(json::value(create), defined, "globalSecondaryIndexUpdates.1.member.create");
   if (!keys) return keys.error();
   if (auto r = checkProjection(create); !r) return r.error();
   for (std::string_view kind : {"LocalSecondaryIndexes", "GlobalSecondaryIndexes"}) {

@@ -68,8 +68,14 @@ core::Result<TableSchema> schemaFromDescription(const json::object& description,
 core::Result<json::object> validateCreateTable(const json::object& request, double now,
                                                std::string_view arnPrefix);
 
-// DynamoDB's checks on a table or index name; `field` is the member name for messages.
+// DynamoDB's checks on the TableName of a table operation (CreateTable, DescribeTable, ...),
+// with their friendly length message; `field` is the member name for messages.
 core::Result<void> validateTableName(const json::value* name, std::string_view field);
+// The same checks as generic constraint violations ("1 validation error detected: Value 'x'
+// at 'tableName' failed to satisfy constraint: ..."), which data-plane operations and index
+// names report; `member` is the member's path in the request, e.g. "tableName" or
+// "globalSecondaryIndexes.1.member.indexName".
+core::Result<void> validateNameMember(const json::value* name, std::string_view member);
 
 // The index description for UpdateTable's Create action, validated against `table`.
 core::Result<json::object> validateCreateIndex(const json::object& create,
