@@ -229,7 +229,9 @@ struct RangeReader {
         r.index ? (r.index->sort ? r.index->sort->name : std::string())
                 : (r.table->schema.sort ? r.table->schema.sort->name : std::string());
     std::size_t pageSize = 0;
-    AttributeMap last;
+    // The stored bytes of the last item read: its key is needed only if the page stops
+    // there, so it is decoded once at the end rather than built for every item.
+    std::string last;
     bool stopped = false;
     for (; it->Valid(); r.forward ? it->Next() : it->Prev()) {
       if ((r.limit && page.scanned >= *r.limit) || pageSize >= kPageBytes) {
@@ -243,7 +245,7 @@ struct RangeReader {
       ++page.scanned;
       pageSize += codec::storedSize(item, sortKeyName);
       page.bytesRead += codec::itemSize(item);
-      last = keyOf(r.table->schema, r.index, item);
+      last.assign(it->value().data(), it->value().size());
       if (r.fetchFromTable) {
         auto full = loadFull(item);
         if (!full) return full.error();
@@ -260,7 +262,11 @@ struct RangeReader {
     // Like the service, a page that ends exactly at the limit (or at 1 MB) still carries a
     // LastEvaluatedKey: only the next call can tell that nothing follows.
     if ((r.limit && page.scanned >= *r.limit) || pageSize >= kPageBytes) stopped = true;
-    if (stopped && page.scanned > 0) page.lastKey = std::move(last);
+    if (stopped && page.scanned > 0) {
+      auto lastItem = codec::decodeItem(last);
+      if (!lastItem) return lastItem.error();
+      page.lastKey = keyOf(r.table->schema, r.index, *lastItem);
+    }
     return page;
   }
 
