@@ -82,7 +82,10 @@ core::Result<std::optional<expression::Condition>> readCondition(const json::obj
                                                                  ExpressionInputs& in);
 core::Result<std::optional<expression::Projection>> readProjection(const json::object& request,
                                                                    ExpressionInputs& in);
-// Key attributes are scalars: a projection may not reach into one with `.` or `[]`.
+// Key attributes are scalars: no path may reach into a table or index key attribute with
+// `.` or `[]` (projections, update targets).
+core::Result<void> checkKeyPaths(const TableSchema& schema,
+                                 const std::vector<expression::Path>& paths);
 core::Result<void> checkKeyPaths(const TableSchema& schema,
                                  const std::optional<expression::Projection>& projection);
 

@@ -85,36 +85,18 @@ core::Result<bool> readReturnOldOnFailure(const json::object& request) {
   return *v == "ALL_OLD";
 }
 
-// Checks that an update does not write a key attribute, as DynamoDB refuses it.
+// Checks that an update does not write a key attribute, or into one, as DynamoDB refuses it.
 core::Result<void> checkUpdateTargets(const TableSchema& schema,
                                       const std::vector<expression::Path>& targets) {
   for (const expression::Path& p : targets) {
-    if (p.empty()) continue;
-    const std::string& top = p.front().name;
-    if (schema.isKeyAttribute(top)) {
-      if (p.size() == 1) {
-        return invalid(fmt::format(
-            "One or more parameter values were invalid: Cannot update attribute {}. This "
-            "attribute is part of the key",
-            top));
-      }
-      return invalid(fmt::format(
-          "Key attributes must be scalars; list random access '[]' and map lookup '.' are not "
-          "allowed: Key: {}",
-          top));
-    }
-    if (p.size() > 1) {
-      for (const IndexSchema& index : schema.indexes) {
-        if (index.partition.name == top || (index.sort && index.sort->name == top)) {
-          return invalid(fmt::format(
-              "Key attributes must be scalars; list random access '[]' and map lookup '.' are "
-              "not allowed: IndexKey: {}",
-              top));
-        }
-      }
+    if (p.size() == 1 && schema.isKeyAttribute(p.front().name)) {
+      return invalid(
+          fmt::format("One or more parameter values were invalid: Cannot update attribute {}. This "
+                      "attribute is part of the key",
+                      p.front().name));
     }
   }
-  return {};
+  return checkKeyPaths(schema, targets);
 }
 
 std::size_t sizeOf(const std::optional<AttributeMap>& item) {

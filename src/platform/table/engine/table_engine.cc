@@ -421,8 +421,12 @@ core::Result<std::optional<expression::Projection>> readProjection(const json::o
 
 core::Result<void> checkKeyPaths(const TableSchema& schema,
                                  const std::optional<expression::Projection>& projection) {
-  if (!projection) return {};
-  for (const expression::Path& p : projection->paths) {
+  return projection ? checkKeyPaths(schema, projection->paths) : core::Result<void>();
+}
+
+core::Result<void> checkKeyPaths(const TableSchema& schema,
+                                 const std::vector<expression::Path>& paths) {
+  for (const expression::Path& p : paths) {
     if (p.size() < 2) continue;
     const std::string& top = p.front().name;
     if (schema.isKeyAttribute(top)) {
