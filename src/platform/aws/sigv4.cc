@@ -176,8 +176,20 @@ std::string stringToSign(std::string_view date, std::string_view scope,
 std::string signatureHex(std::string_view secret, std::string_view amzDateText,
                          std::string_view region, std::string_view service,
                          std::string_view toSign) {
-  std::string key = signingKey(secret, amzDateText.substr(0, 8), region, service);
-  return core::hexEncode(core::hmacSha256(key, toSign));
+  // The signing key depends only on (secret, day, region, service): derive it once per thread
+  // and day instead of with four HMACs on every request. The copy of the secret lives no
+  // longer than the thread, as the configured secrets do.
+  struct DerivedKey {
+    std::string secret, date, region, service, key;
+  };
+  thread_local DerivedKey cached;
+  std::string_view date = amzDateText.substr(0, 8);
+  if (cached.key.empty() || cached.secret != secret || cached.date != date ||
+      cached.region != region || cached.service != service) {
+    cached = {std::string(secret), std::string(date), std::string(region), std::string(service),
+              signingKey(secret, date, region, service)};
+  }
+  return core::hexEncode(core::hmacSha256(cached.key, toSign));
 }
 
 }  // namespace
