@@ -225,6 +225,17 @@ bool conditionHolds(const WriteAction& a, const std::optional<AttributeMap>& old
   return expression::evaluate(*a.condition, old ? *old : kEmpty);
 }
 
+// The item a single-item write replaces (`loaded`, read under the item's lock), once the
+// action's condition holds on it; ConditionalCheckFailedException otherwise.
+core::Result<std::optional<AttributeMap>> checkedOld(
+    const WriteAction& a, core::Result<std::optional<AttributeMap>> loaded) {
+  if (!loaded) return loaded.error();
+  if (!conditionHolds(a, *loaded)) {
+    return conditionalCheckFailed(a.returnOldOnFailure && *loaded ? &**loaded : nullptr);
+  }
+  return loaded;
+}
+
 }  // namespace
 
 core::Result<json::object> TableEngine::putItem(std::string_view tenant,
@@ -244,14 +255,10 @@ core::Result<json::object> TableEngine::putItem(std::string_view tenant,
                   schema.streamEnabled;
   {
     std::lock_guard lock(stripeFor(action->storageKey));
-    if (needsOld) {
-      auto loaded = loadItem(action->storageKey);
-      if (!loaded) return loaded.error();
-      old = std::move(*loaded);
-    }
-    if (!conditionHolds(*action, old)) {
-      return conditionalCheckFailed(action->returnOldOnFailure && old ? &*old : nullptr);
-    }
+    auto checked = checkedOld(
+        *action, needsOld ? loadItem(action->storageKey) : std::optional<AttributeMap>());
+    if (!checked) return checked.error();
+    old = std::move(*checked);
     WriteContext w;
     recordChange(w, *action->table, tenant, action->storageKey, old ? &*old : nullptr,
                  &*action->item);
@@ -278,12 +285,9 @@ core::Result<json::object> TableEngine::deleteItem(std::string_view tenant,
   std::optional<AttributeMap> old;
   {
     std::lock_guard lock(stripeFor(action->storageKey));
-    auto loaded = loadItem(action->storageKey);
-    if (!loaded) return loaded.error();
-    old = std::move(*loaded);
-    if (!conditionHolds(*action, old)) {
-      return conditionalCheckFailed(action->returnOldOnFailure && old ? &*old : nullptr);
-    }
+    auto checked = checkedOld(*action, loadItem(action->storageKey));
+    if (!checked) return checked.error();
+    old = std::move(*checked);
     if (old) {
       WriteContext w;
       recordChange(w, *action->table, tenant, action->storageKey, &*old, nullptr);
@@ -311,12 +315,9 @@ core::Result<json::object> TableEngine::updateItem(std::string_view tenant,
   std::optional<AttributeMap> next;
   {
     std::lock_guard lock(stripeFor(action->storageKey));
-    auto loaded = loadItem(action->storageKey);
-    if (!loaded) return loaded.error();
-    old = std::move(*loaded);
-    if (!conditionHolds(*action, old)) {
-      return conditionalCheckFailed(action->returnOldOnFailure && old ? &*old : nullptr);
-    }
+    auto checked = checkedOld(*action, loadItem(action->storageKey));
+    if (!checked) return checked.error();
+    old = std::move(*checked);
     auto applied = applyAction(*action, old);
     if (!applied) return applied.error();
     next = std::move(*applied);

@@ -156,6 +156,31 @@ json::object onDemandThroughput() {
   return {{"NumberOfDecreasesToday", 0}, {"ReadCapacityUnits", 0}, {"WriteCapacityUnits", 0}};
 }
 
+// The description of a new (validated) index: CreateTable's LSIs and GSIs, UpdateTable's
+// Create.
+json::object describeIndex(const json::object& in, bool global, std::string_view tableName,
+                           std::string_view arnPrefix) {
+  json::object index;
+  index["IndexName"] = in.at("IndexName");
+  index["KeySchema"] = in.at("KeySchema");
+  index["Projection"] = in.at("Projection");
+  if (global) {
+    index["IndexStatus"] = "ACTIVE";
+    if (const json::object* t = objectMember(in, "ProvisionedThroughput")) {
+      json::object copy = *t;
+      copy["NumberOfDecreasesToday"] = 0;
+      index["ProvisionedThroughput"] = std::move(copy);
+    } else {
+      index["ProvisionedThroughput"] = onDemandThroughput();
+    }
+  }
+  index["IndexSizeBytes"] = 0;
+  index["ItemCount"] = 0;
+  index["IndexArn"] = fmt::format("{}{}/index/{}", arnPrefix, tableName,
+                                  std::string_view(in.at("IndexName").as_string()));
+  return index;
+}
+
 }  // namespace
 
 const IndexSchema* TableSchema::index(std::string_view indexName) const {
@@ -465,25 +490,7 @@ core::Result<json::object> validateCreateTable(const json::object& request, doub
     json::array out;
     for (const json::value& v : *list) {
       const json::object& in = v.get_object();
-      json::object index;
-      index["IndexName"] = in.at("IndexName");
-      index["KeySchema"] = in.at("KeySchema");
-      index["Projection"] = in.at("Projection");
-      if (global) {
-        index["IndexStatus"] = "ACTIVE";
-        if (const json::object* t = objectMember(in, "ProvisionedThroughput")) {
-          json::object copy = *t;
-          copy["NumberOfDecreasesToday"] = 0;
-          index["ProvisionedThroughput"] = std::move(copy);
-        } else {
-          index["ProvisionedThroughput"] = onDemandThroughput();
-        }
-      }
-      index["IndexSizeBytes"] = 0;
-      index["ItemCount"] = 0;
-      index["IndexArn"] = std::string(arnPrefix) + tableName + "/index/" +
-                          std::string(in.at("IndexName").as_string());
-      out.push_back(std::move(index));
+      out.push_back(describeIndex(in, global, tableName, arnPrefix));
     }
     d[kind] = std::move(out);
   };
@@ -534,22 +541,7 @@ core::Result<json::object> validateCreateIndex(const json::object& create,
       }
     }
   }
-  json::object index;
-  index["IndexName"] = name;
-  index["KeySchema"] = create.at("KeySchema");
-  index["Projection"] = create.at("Projection");
-  index["IndexStatus"] = "ACTIVE";
-  if (const json::object* t = objectMember(create, "ProvisionedThroughput")) {
-    json::object copy = *t;
-    copy["NumberOfDecreasesToday"] = 0;
-    index["ProvisionedThroughput"] = std::move(copy);
-  } else {
-    index["ProvisionedThroughput"] = onDemandThroughput();
-  }
-  index["IndexSizeBytes"] = 0;
-  index["ItemCount"] = 0;
-  index["IndexArn"] = std::string(arnPrefix) + stringOr(table, "TableName") + "/index/" + name;
-  return index;
+  return describeIndex(create, /*global=*/true, stringOr(table, "TableName"), arnPrefix);
 }
 
 }  // namespace bakery::table::engine
