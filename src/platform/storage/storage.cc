@@ -1,6 +1,7 @@
 #include "platform/storage/storage.h"
 
 #include <filesystem>
+#include <iterator>
 #include <vector>
 
 #include <rocksdb/cache.h>
@@ -14,7 +15,9 @@ namespace bakery::storage {
 namespace {
 
 // Index order is Family's order.
-constexpr const char* kFamilyNames[] = {"default", "table.items", "table.indexes", "table.streams"};
+constexpr const char* kFamilyNames[] = {"default", "table.items", "table.indexes", "table.streams",
+                                        "bus",     "queues",      "schedules"};
+static_assert(std::size(kFamilyNames) == kFamilyCount);
 
 rocksdb::ColumnFamilyOptions familyOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions cf;

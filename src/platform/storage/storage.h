@@ -38,7 +38,11 @@ struct StorageOptions {
   std::size_t blockCacheBytes = 64 * 1024 * 1024;
 };
 
-enum class Family { kMeta, kItems, kIndexes, kStreams };
+// kBus: the event bus log, per-target delivery records and archives; kQueues: queue
+// messages and their indexes; kSchedules: schedules and their next firing. Metadata of
+// every service (tables, buses, rules, queues) lives in kMeta under its own key prefix.
+enum class Family { kMeta, kItems, kIndexes, kStreams, kBus, kQueues, kSchedules };
+inline constexpr int kFamilyCount = 7;
 
 class Storage {
  public:
@@ -57,7 +61,7 @@ class Storage {
   Storage() = default;
 
   rocksdb::DB* db_ = nullptr;
-  rocksdb::ColumnFamilyHandle* families_[4] = {};
+  rocksdb::ColumnFamilyHandle* families_[kFamilyCount] = {};
   SyncPolicy sync_ = SyncPolicy::kFsync;
 };
 
