@@ -1,63 +1,84 @@
 #include "platform/bus/pattern/event_fields.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace bakery::bus {
 
 std::uint32_t PathIndex::add(std::string_view path) {
-  auto it = paths_.find(path);
-  if (it != paths_.end()) return it->second;
-  auto id = static_cast<std::uint32_t>(paths_.size());
-  paths_.emplace(std::string(path), id);
-  for (std::size_t dot = path.find('.'); dot != std::string_view::npos;
-       dot = path.find('.', dot + 1)) {
-    prefixes_.emplace(path.substr(0, dot));
+  Node* node = &root_;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = path.find('.', start);
+    std::string segment(path.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    auto& next = node->children[segment];
+    if (!next) next = std::make_unique<Node>();
+    node = next.get();
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
   }
-  return id;
+  if (node->id < 0) node->id = static_cast<std::int64_t>(size_++);
+  return static_cast<std::uint32_t>(node->id);
+}
+
+const PathIndex::Node* PathIndex::child(const Node& node, std::string_view key) {
+  // Heterogeneous lookup would need a transparent hash; the keys are short, so a string is
+  // built only in the rare dotted case below, and the common lookup hashes `key` in place.
+  if (node.children.empty()) return nullptr;
+  static thread_local std::string buffer;
+  buffer.assign(key);
+  auto it = node.children.find(buffer);
+  if (it != node.children.end()) return it->second.get();
+  if (key.find('.') == std::string_view::npos) return nullptr;
+  const Node* at = &node;
+  std::size_t start = 0;
+  while (at) {
+    std::size_t dot = key.find('.', start);
+    buffer.assign(key.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    auto step = at->children.find(buffer);
+    at = step == at->children.end() ? nullptr : step->second.get();
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return at;
 }
 
 std::optional<std::uint32_t> PathIndex::find(std::string_view path) const {
-  auto it = paths_.find(path);
-  if (it == paths_.end()) return std::nullopt;
-  return it->second;
-}
-
-bool PathIndex::isPrefix(std::string_view path) const {
-  return prefixes_.find(path) != prefixes_.end();
+  const Node* node = child(root_, path);
+  if (!node || node->id < 0) return std::nullopt;
+  return static_cast<std::uint32_t>(node->id);
 }
 
 void FlatEvent::assign(const json::value& event, const PathIndex& paths) {
   fields_.clear();
   texts_.clear();
   arrays_ = 0;
-  std::string path;
-  path.reserve(64);
   ArrayTrail trail;
-  if (event.is_object()) visit(event, path, paths, trail);
-  std::stable_sort(fields_.begin(), fields_.end(),
-                   [](const EventField& a, const EventField& b) { return a.path < b.path; });
+  if (event.is_object()) visit(event, paths.root(), trail);
+  // Few fields: an insertion sort by path, stable, without allocating.
+  for (std::size_t i = 1; i < fields_.size(); ++i) {
+    for (std::size_t j = i; j > 0 && fields_[j - 1].path > fields_[j].path; --j) {
+      std::swap(fields_[j - 1], fields_[j]);
+    }
+  }
 }
 
-void FlatEvent::visit(const json::value& v, std::string& path, const PathIndex& paths,
-                      ArrayTrail& trail) {
+void FlatEvent::visit(const json::value& v, const PathIndex::Node& node, ArrayTrail& trail) {
   switch (v.kind()) {
-    case json::kind::object: {
-      std::size_t base = path.size();
+    case json::kind::object:
       for (const auto& member : v.get_object()) {
-        if (base > 0) path += '.';
-        path += member.key();
         // Descend only where some pattern path ends or continues.
-        if (paths.find(path) || paths.isPrefix(path)) visit(member.value(), path, paths, trail);
-        path.resize(base);
+        if (const PathIndex::Node* next = PathIndex::child(node, member.key())) {
+          visit(member.value(), *next, trail);
+        }
       }
       return;
-    }
     case json::kind::array: {
       std::uint32_t id = arrays_++;
       std::uint32_t index = 0;
       for (const json::value& element : v.get_array()) {
         trail.emplace_back(id, index++);
-        visit(element, path, paths, trail);
+        visit(element, node, trail);
         trail.pop_back();
       }
       return;
@@ -65,9 +86,8 @@ void FlatEvent::visit(const json::value& v, std::string& path, const PathIndex& 
     default:
       break;
   }
-  auto id = paths.find(path);
-  if (!id) return;
-  EventField field{*id, {}, trail};
+  if (node.id < 0) return;
+  EventField field{static_cast<std::uint32_t>(node.id), {}, trail};
   FieldValue& value = field.value;
   switch (v.kind()) {
     case json::kind::string:

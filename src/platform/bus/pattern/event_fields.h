@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,20 +28,24 @@ namespace bakery::bus {
 
 class PathIndex {
  public:
+  // One step of a path; a key holding dots ("state.status") is the same as the nested keys.
+  struct Node {
+    std::int64_t id = -1;  // the path ending here, if any
+    std::unordered_map<std::string, std::unique_ptr<Node>, std::hash<std::string>> children;
+  };
+
   // The id of `path`, added when new.
   std::uint32_t add(std::string_view path);
   std::optional<std::uint32_t> find(std::string_view path) const;
-  // Whether some added path continues below `path` ("detail" for "detail.state").
-  bool isPrefix(std::string_view path) const;
-  std::size_t size() const { return paths_.size(); }
+  std::size_t size() const { return size_; }
+  const Node& root() const { return root_; }
+  // The node under `node` for the event key `key` (dot-joined keys walk several steps), or
+  // null when no path continues there.
+  static const Node* child(const Node& node, std::string_view key);
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> paths_;
-  std::unordered_set<std::string, Hash, std::equal_to<>> prefixes_;
+  Node root_;
+  std::size_t size_ = 0;
 };
 
 // (array, element) pairs: the array positions a leaf sits in, outermost first. Empty (and so
@@ -68,7 +73,7 @@ class FlatEvent {
   }
 
  private:
-  void visit(const json::value& v, std::string& path, const PathIndex& paths, ArrayTrail& trail);
+  void visit(const json::value& v, const PathIndex::Node& node, ArrayTrail& trail);
 
   std::vector<EventField> fields_;
   std::deque<std::string> texts_;  // decimal texts of integers not exact as doubles

@@ -1,16 +1,47 @@
 #include "platform/bus/pattern/pattern_automaton.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 
-#include <boost/container/small_vector.hpp>
 #include <fmt/format.h>
 
 namespace bakery::bus {
 namespace {
 
-using Targets = boost::container::small_vector<std::uint32_t, 2>;
-using NextStates = boost::container::small_vector<std::uint32_t, 8>;
+using Targets = std::vector<std::uint32_t>;
+
+// The states one field value leads to: a few, kept on the stack of the walk.
+class NextStates {
+ public:
+  void push_back(std::uint32_t s) {
+    if (size_ < kInline) {
+      inline_[size_++] = s;
+      return;
+    }
+    if (spill_.empty()) spill_.assign(inline_.begin(), inline_.end());
+    spill_.push_back(s);
+    ++size_;
+  }
+  template <class It>
+  void insert(It first, It last) {
+    for (; first != last; ++first) push_back(*first);
+  }
+  void clear() {
+    size_ = 0;
+    spill_.clear();
+  }
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  std::uint32_t* begin() { return spill_.empty() ? inline_.data() : spill_.data(); }
+  std::uint32_t* end() { return begin() + size_; }
+
+ private:
+  static constexpr std::size_t kInline = 8;
+  std::array<std::uint32_t, kInline> inline_{};
+  std::vector<std::uint32_t> spill_;
+  std::size_t size_ = 0;
+};
 
 struct StringHash {
   using is_transparent = void;
@@ -18,9 +49,7 @@ struct StringHash {
 };
 using StringTable = std::unordered_map<std::string, Targets, StringHash, std::equal_to<>>;
 
-void append(NextStates& out, const Targets& targets) {
-  out.insert(out.end(), targets.begin(), targets.end());
-}
+void append(NextStates& out, const Targets& targets) { out.insert(targets.begin(), targets.end()); }
 
 // Prefixes (or suffixes) by text, with the lengths present, so that a value is looked up
 // once per distinct length rather than once per pattern.
@@ -55,6 +84,43 @@ std::string conditionKey(std::uint32_t path, const FieldCondition& condition) {
     key += part;
   }
   return key;
+}
+
+// 0: exact values only (hash lookups); 1: prefixes and suffixes; 2: exists; 3: tests tried
+// one by one; 4: conditions that may hold by absence.
+int conditionRank(const FieldCondition& condition) {
+  using K = ValuePattern::Kind;
+  int rank = 0;
+  for (const ValuePattern& p : condition.anyOf) {
+    switch (p.kind) {
+      case K::kString:
+      case K::kNumber:
+      case K::kTrue:
+      case K::kFalse:
+      case K::kNull:
+      case K::kEqualsIgnoreCase:
+        break;
+      case K::kPrefix:
+      case K::kPrefixIgnoreCase:
+      case K::kSuffix:
+      case K::kSuffixIgnoreCase:
+        rank = std::max(rank, 1);
+        break;
+      case K::kExists:
+        rank = std::max(rank, 2);
+        break;
+      case K::kWildcard:
+      case K::kNumeric:
+      case K::kCidr:
+      case K::kAnythingBut:
+        rank = std::max(rank, 3);
+        break;
+      case K::kAbsent:
+        rank = 4;
+        break;
+    }
+  }
+  return rank;
 }
 
 void mergeTrail(ArrayTrail& into, const ArrayTrail& from) {
@@ -149,9 +215,11 @@ class PatternAutomaton::ValueIndex {
     using T = FieldValue::Type;
     switch (v.type) {
       case T::kString: {
-        if (auto it = strings_.find(v.text); it != strings_.end()) append(out, it->second);
-        prefixes_.collect(v.text, false, out);
-        suffixes_.collect(v.text, true, out);
+        if (!strings_.empty()) {
+          if (auto it = strings_.find(v.text); it != strings_.end()) append(out, it->second);
+        }
+        if (!prefixes_.empty()) prefixes_.collect(v.text, false, out);
+        if (!suffixes_.empty()) suffixes_.collect(v.text, true, out);
         if (!ignoringCase_.empty() || !prefixesIgnoringCase_.empty() ||
             !suffixesIgnoringCase_.empty()) {
           std::string folded = foldCase(v.text);
@@ -165,7 +233,9 @@ class PatternAutomaton::ValueIndex {
       }
       case T::kNumber:
         if (v.exactDouble) {
-          if (auto it = numbers_.find(v.number); it != numbers_.end()) append(out, it->second);
+          if (!numbers_.empty()) {
+            if (auto it = numbers_.find(v.number); it != numbers_.end()) append(out, it->second);
+          }
         } else if (auto it = numberTexts_.find(v.text); it != numberTexts_.end()) {
           append(out, it->second);
         }
@@ -232,6 +302,7 @@ std::shared_ptr<const PatternAutomaton> PatternAutomaton::build(
 
 void PatternAutomaton::add(RuleId rule, const PatternAlternative& alternative) {
   struct Keyed {
+    int rank;
     std::uint32_t path;
     std::string key;
     const FieldCondition* condition;
@@ -239,11 +310,14 @@ void PatternAutomaton::add(RuleId rule, const PatternAlternative& alternative) {
   std::vector<Keyed> conditions;
   for (const FieldCondition& c : alternative.fields) {
     std::uint32_t path = paths_.add(c.path);
-    conditions.push_back({path, conditionKey(path, c), &c});
+    conditions.push_back({conditionRank(c), path, conditionKey(path, c), &c});
   }
-  // One order for every rule, so that rules with common conditions share their states.
-  std::sort(conditions.begin(), conditions.end(),
-            [](const Keyed& a, const Keyed& b) { return a.key < b.key; });
+  // One order for every rule, so that rules with common conditions share their states; and
+  // conditions answered by a hash lookup first, so that rules part ways early and the tests
+  // tried one by one (ranges, wildcards, anything-but) sit on states few rules share.
+  std::sort(conditions.begin(), conditions.end(), [](const Keyed& a, const Keyed& b) {
+    return a.rank != b.rank ? a.rank < b.rank : a.key < b.key;
+  });
   std::uint32_t state = 0;
   for (const Keyed& c : conditions) {
     auto known = states_[state]->children.find(c.key);
@@ -295,16 +369,17 @@ void PatternAutomaton::walk(std::uint32_t state, const FlatEvent& event, const A
       nexts.clear();
       step.values.collect(f->value, nexts);
       if (nexts.empty()) continue;
+      std::uint32_t* last = nexts.end();
       if (nexts.size() > 1) {
         std::sort(nexts.begin(), nexts.end());
-        nexts.erase(std::unique(nexts.begin(), nexts.end()), nexts.end());
+        last = std::unique(nexts.begin(), nexts.end());
       }
       if (f->trail.empty()) {
-        for (std::uint32_t next : nexts) walk(next, event, used, out);
+        for (const std::uint32_t* n = nexts.begin(); n != last; ++n) walk(*n, event, used, out);
       } else {
         ArrayTrail merged = used;
         mergeTrail(merged, f->trail);
-        for (std::uint32_t next : nexts) walk(next, event, merged, out);
+        for (const std::uint32_t* n = nexts.begin(); n != last; ++n) walk(*n, event, merged, out);
       }
     }
   };
