@@ -26,11 +26,20 @@ AwsEndpoint::~AwsEndpoint() = default;
 
 void AwsEndpoint::addService(AwsJsonService& service) {
   services_.push_back(&service);
+  verifiers_.push_back(makeVerifier(service.signingName()));
+}
+
+void AwsEndpoint::addHttpService(AwsHttpService& service) {
+  httpServices_.push_back(&service);
+  httpVerifiers_.push_back(makeVerifier(service.signingName()));
+}
+
+std::unique_ptr<aws::Verifier> AwsEndpoint::makeVerifier(std::string_view signingName) const {
   aws::VerifierOptions verifierOptions;
-  verifierOptions.service = std::string(service.signingName());
+  verifierOptions.service = std::string(signingName);
   verifierOptions.allowedSkew = options_.allowedSkew;
   auto keys = options_.accessKeys;
-  verifiers_.push_back(std::make_unique<aws::Verifier>(
+  return std::make_unique<aws::Verifier>(
       std::move(verifierOptions),
       [keys](std::string_view accessKeyId) -> std::optional<aws::Credentials> {
         for (const AwsAccessKey& k : keys) {
@@ -39,7 +48,7 @@ void AwsEndpoint::addService(AwsJsonService& service) {
           }
         }
         return std::nullopt;
-      }));
+      });
 }
 
 ServerResponse AwsEndpoint::refusal(int status, std::string_view type, std::string_view message) {
@@ -78,6 +87,10 @@ ServerResponse AwsEndpoint::errorResponse(const core::Error& error, const AwsJso
 
 void AwsEndpoint::handle(ServerRequest request, Responder respond) {
   std::string_view target = request.header("x-amz-target").value_or("");
+  if (target.empty() && !httpServices_.empty()) {
+    handleHttp(std::move(request), std::move(respond));
+    return;
+  }
   std::string_view prefix = target.substr(0, target.find('.'));
   std::size_t index = 0;
   while (index < services_.size() && services_[index]->targetPrefix() != prefix) ++index;
@@ -101,6 +114,74 @@ void AwsEndpoint::handle(ServerRequest request, Responder respond) {
   }
   pool_.post([this, index, request = std::move(request), respond = std::move(respond)] {
     ServerResponse response = serve(request, index);
+    inFlight_.fetch_sub(1);
+    respond(std::move(response));
+  });
+}
+
+namespace {
+
+// The service named in the SigV4 credential scope (`Credential=AKID/date/region/service/
+// aws4_request`, in the Authorization header or a presigned query); empty when absent.
+std::string_view scopeService(const ServerRequest& request) {
+  std::string_view text = request.header("authorization").value_or("");
+  std::size_t at = text.find("Credential=");
+  if (at != std::string_view::npos) {
+    text = text.substr(at + 11);
+  } else {
+    std::string_view query = request.target;
+    at = query.find("X-Amz-Credential=");
+    if (at == std::string_view::npos) return {};
+    text = query.substr(at + 17);  // percent-encoded slashes
+    for (int i = 0; i < 3; ++i) {
+      std::size_t slash = text.find("%2F");
+      if (slash == std::string_view::npos) return {};
+      text = text.substr(slash + 3);
+    }
+    return text.substr(0, text.find("%2F"));
+  }
+  for (int i = 0; i < 3; ++i) {
+    std::size_t slash = text.find('/');
+    if (slash == std::string_view::npos) return {};
+    text = text.substr(slash + 1);
+  }
+  return text.substr(0, text.find('/'));
+}
+
+}  // namespace
+
+void AwsEndpoint::handleHttp(ServerRequest request, Responder respond) {
+  std::string_view service = scopeService(request);
+  std::size_t index = 0;
+  while (index < httpServices_.size() && httpServices_[index]->signingName() != service) ++index;
+  if (index == httpServices_.size()) {
+    respond(refusal(400, "UnknownOperationException",
+                    fmt::format("Operation {} {} is not supported by this endpoint", request.method,
+                                request.target)));
+    return;
+  }
+  AwsHttpService& target = *httpServices_[index];
+  if (inFlight_.fetch_add(1) >= options_.maxInFlight) {
+    inFlight_.fetch_sub(1);
+    core::Error throttled("ThrottlingException", 400,
+                          "Rate of requests exceeds the allowed throughput.");
+    respond(target.errorResponse(request, throttled, ids_.uuid()));
+    return;
+  }
+  pool_.post([this, index, &target, request = std::move(request), respond = std::move(respond)] {
+    std::vector<aws::HeaderView> headers;
+    headers.reserve(request.headers.size());
+    for (const HttpHeader& h : request.headers) headers.push_back({h.name, h.value});
+    std::string_view path = request.target;
+    std::string_view query;
+    if (std::size_t q = path.find('?'); q != std::string_view::npos) {
+      query = path.substr(q + 1);
+      path = path.substr(0, q);
+    }
+    aws::RequestView view{request.method, path, query, headers, request.body};
+    auto caller = httpVerifiers_[index]->verify(view, clock_.wallNow());
+    ServerResponse response = caller ? target.serve(request, caller->accessKeyId)
+                                     : target.errorResponse(request, caller.error(), ids_.uuid());
     inFlight_.fetch_sub(1);
     respond(std::move(response));
   });

@@ -51,6 +51,23 @@ class AwsJsonService {
   }
 };
 
+// A service reached without X-Amz-Target: a REST API (EventBridge Scheduler) or the query
+// protocol (form-encoded POST with Action=, as older SQS clients send). The endpoint routes
+// such a request by the service name in its SigV4 credential scope, verifies the signature,
+// and hands it over whole; the service answers in its own wire shape.
+class AwsHttpService {
+ public:
+  virtual ~AwsHttpService() = default;
+  // The SigV4 signing name that routes requests here, e.g. "scheduler".
+  virtual std::string_view signingName() const = 0;
+  // The response to `request`, authenticated as `accessKeyId`.
+  virtual ServerResponse serve(const ServerRequest& request, std::string_view accessKeyId) = 0;
+  // The response for `error` raised before the service saw the request (authentication,
+  // throttling), in the service's error shape.
+  virtual ServerResponse errorResponse(const ServerRequest& request, const core::Error& error,
+                                       std::string_view requestId) = 0;
+};
+
 struct AwsAccessKey {
   std::string accessKeyId;
   std::string secretAccessKey;
@@ -74,6 +91,8 @@ class AwsEndpoint final : public RequestHandler {
 
   // Mounts `service` (not owned; it must outlive the endpoint). Call before serving.
   void addService(AwsJsonService& service);
+  // Mounts a service routed by its signing name (not owned; it must outlive the endpoint).
+  void addHttpService(AwsHttpService& service);
 
   void handle(ServerRequest request, Responder respond) override;
   ServerResponse refusal(int status, std::string_view type, std::string_view message) override;
@@ -81,12 +100,16 @@ class AwsEndpoint final : public RequestHandler {
  private:
   ServerResponse errorResponse(const core::Error& error, const AwsJsonService* service);
   ServerResponse serve(const ServerRequest& request, std::size_t serviceIndex);
+  void handleHttp(ServerRequest request, Responder respond);
+  std::unique_ptr<aws::Verifier> makeVerifier(std::string_view signingName) const;
 
   core::IdGenerator& ids_;
   core::Clock& clock_;
   AwsEndpointOptions options_;
   std::vector<AwsJsonService*> services_;
   std::vector<std::unique_ptr<aws::Verifier>> verifiers_;  // one per service, same order
+  std::vector<AwsHttpService*> httpServices_;
+  std::vector<std::unique_ptr<aws::Verifier>> httpVerifiers_;  // same order
   std::atomic<int> inFlight_{0};
   runtime::WorkerPool pool_;  // last: stopped (drained) first
 };

@@ -142,7 +142,8 @@ struct Bus {
 struct Delivery {
   std::string key;
   std::string owner;
-  std::string ruleArn;
+  std::string ruleArn;  // or the schedule's ARN, see sourceAttribute
+  std::string sourceAttribute = "RULE_ARN";
   std::string targetId;
   std::string targetArn;
   std::string payload;
@@ -161,7 +162,8 @@ struct Delivery {
             {"ingested", ingested},
             {"attempt", attempt},
             {"maxAge", retry.maxAgeSeconds},
-            {"maxAttempts", retry.maxAttempts}};
+            {"maxAttempts", retry.maxAttempts},
+            {"sourceAttribute", sourceAttribute}};
   }
   static std::optional<Delivery> fromJson(std::string key, std::string_view text) {
     auto doc = core::parseJson(text, "delivery record");
@@ -178,6 +180,8 @@ struct Delivery {
     };
     d.owner = str("owner");
     d.ruleArn = str("ruleArn");
+    d.sourceAttribute = str("sourceAttribute");
+    if (d.sourceAttribute.empty()) d.sourceAttribute = "RULE_ARN";
     d.targetId = str("targetId");
     d.targetArn = str("targetArn");
     d.payload = str("payload");
@@ -228,6 +232,21 @@ class BusEngine::Impl {
                                   const json::object& request);
   core::Result<json::object> putEvents(std::string_view owner, const json::object& request);
   std::size_t dispatchDue();
+  std::function<void()> stageDelivery(const DeliveryRequest& request, rocksdb::WriteBatch& batch) {
+    Delivery d;
+    Micros now = toMicros(clock_.wallNow());
+    d.key = deliveryKey(now, nextSeq());
+    d.owner = request.owner;
+    d.ruleArn = request.sourceArn;
+    d.sourceAttribute = request.sourceAttribute;
+    d.targetArn = request.targetArn;
+    d.payload = request.payload;
+    d.deadLetterArn = request.deadLetterArn;
+    d.ingested = now;
+    d.retry = {request.maxAgeSeconds, request.maxAttempts};
+    batch.Put(storage_.family(storage::Family::kBus), d.key, core::toJson(d.toJson()));
+    return [this, d = std::move(d)]() mutable { enqueue({std::move(d)}); };
+  }
   std::size_t pending() const {
     core::MutexLock lock(deliveryMu_);
     return pending_.size();
@@ -1768,6 +1787,10 @@ core::Result<json::object> BusEngine::putEvents(std::string_view owner,
   return impl_->putEvents(owner, request);
 }
 std::size_t BusEngine::dispatchDueForTest() { return impl_->dispatchDue(); }
+std::function<void()> BusEngine::stageDelivery(const DeliveryRequest& request,
+                                               rocksdb::WriteBatch& batch) {
+  return impl_->stageDelivery(request, batch);
+}
 std::size_t BusEngine::pendingDeliveries() const { return impl_->pending(); }
 
 }  // namespace bakery::bus

@@ -81,6 +81,19 @@ struct BusOptions {
   bool startDispatcher = true;  // tests drive deliveries with dispatchDueForTest()
 };
 
+// A delivery made for another service through the bus's dispatcher (EventBridge Scheduler
+// fires its schedules this way): the same retries, backoff and dead-lettering as a rule's.
+struct DeliveryRequest {
+  std::string owner;
+  std::string sourceArn;        // the schedule (or rule) the delivery comes from
+  std::string sourceAttribute;  // its dead-letter attribute: "SCHEDULE_ARN", "RULE_ARN"
+  std::string targetArn;
+  std::string payload;
+  std::string deadLetterArn;  // empty: dropped after the last failure
+  std::int64_t maxAgeSeconds = 86400;
+  std::int64_t maxAttempts = 185;
+};
+
 class BusEngine {
  public:
   BusEngine(storage::Storage& storage, core::Clock& clock, core::IdGenerator& ids,
@@ -98,6 +111,10 @@ class BusEngine {
   // One EventBridge operation ("PutEvents", "PutRule", ...) on behalf of `owner`.
   core::Result<json::object> call(std::string_view owner, std::string_view operation,
                                   const json::object& request);
+
+  // Stages `request` in `batch` (the caller's own atomic write); run the returned callback
+  // once the batch is durable, to hand the delivery to the dispatcher.
+  std::function<void()> stageDelivery(const DeliveryRequest& request, rocksdb::WriteBatch& batch);
 
   // Puts events from inside the platform (the SDK's Bus): the PutEvents request document.
   core::Result<json::object> putEvents(std::string_view owner, const json::object& request);

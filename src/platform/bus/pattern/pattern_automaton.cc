@@ -421,18 +421,18 @@ void PatternAutomaton::match(const json::value& event, FlatEvent& scratch,
 RuleSet::RuleSet() : automaton_(PatternAutomaton::build({})) {}
 
 void RuleSet::add(RuleId rule, std::shared_ptr<const EventPattern> pattern) {
-  std::lock_guard lock(mu_);
+  core::MutexLock lock(mu_);
   rules_[rule] = std::move(pattern);
   rebuild();
 }
 
 void RuleSet::remove(RuleId rule) {
-  std::lock_guard lock(mu_);
+  core::MutexLock lock(mu_);
   if (rules_.erase(rule) > 0) rebuild();
 }
 
 void RuleSet::assign(std::map<RuleId, std::shared_ptr<const EventPattern>> rules) {
-  std::lock_guard lock(mu_);
+  core::MutexLock lock(mu_);
   rules_ = std::move(rules);
   rebuild();
 }

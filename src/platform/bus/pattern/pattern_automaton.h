@@ -18,12 +18,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/json.h"
+#include "core/mutex.h"
 #include "platform/bus/pattern/event_fields.h"
 #include "platform/bus/pattern/event_pattern.h"
 
@@ -72,10 +72,10 @@ class RuleSet {
   std::shared_ptr<const PatternAutomaton> snapshot() const;
 
  private:
-  void rebuild();  // with mu_ held
+  void rebuild() REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  std::map<RuleId, std::shared_ptr<const EventPattern>> rules_;
+  core::Mutex mu_;
+  std::map<RuleId, std::shared_ptr<const EventPattern>> rules_ GUARDED_BY(mu_);
   std::atomic<std::shared_ptr<const PatternAutomaton>> automaton_;
 };
 
