@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include <bakery/bus.h>
 #include <bakery/table/table.h>
 
 #include "core/json.h"
@@ -49,6 +50,8 @@ class Context {
   // The table store, scoped to this invocation's tenant: handles it opens cannot name
   // another tenant's items. Embedded engine under `bakery serve`, DynamoDB on AWS.
   virtual table::Tables& tables() = 0;
+  // The event bus, scoped to this invocation's tenant (its buses, rules and targets).
+  virtual Bus& bus() = 0;
 };
 
 }  // namespace bakery

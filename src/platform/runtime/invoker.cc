@@ -64,18 +64,35 @@ class UnavailableTables final : public table::Tables {
   };
 };
 
+// The bus of a process that has none.
+class UnavailableBus final : public Bus {
+ public:
+  core::Result<std::vector<PutEventResult>> put(const std::vector<EventEntry>&) override {
+    return unavailable();
+  }
+  core::Result<std::vector<PutEventResult>> putWithWrites(
+      const std::vector<table::TransactionAction>&, const std::vector<EventEntry>&) override {
+    return unavailable();
+  }
+
+ private:
+  static core::Error unavailable() {
+    return core::Error("ServiceUnavailable", 503, "No event bus is configured in this process");
+  }
+};
+
 class InvocationContext final : public Context {
  public:
   InvocationContext(const RegisteredFunction& fn, const InvocationRequest& request,
                     core::Clock::MonoTime deadline, const core::Clock& clock,
-                    observability::Logger& logger,
-                    const std::function<std::unique_ptr<table::Tables>(std::string_view)>& tables)
+                    observability::Logger& logger, const InvokerOptions& options)
       : fn_(fn),
         request_(request),
         deadline_(deadline),
         clock_(clock),
         logger_(logger),
-        tablesProvider_(tables) {}
+        tablesProvider_(options.tables),
+        busProvider_(options.bus) {}
 
   std::string_view requestId() const override { return request_.requestId; }
   std::string_view functionName() const override { return fn_.spec.name; }
@@ -107,6 +124,13 @@ class InvocationContext final : public Context {
     }
     return *tables_;
   }
+  Bus& bus() override {
+    if (!bus_) {
+      if (busProvider_) bus_ = busProvider_(request_.tenant);
+      if (!bus_) bus_ = std::make_unique<UnavailableBus>();
+    }
+    return *bus_;
+  }
 
  private:
   const RegisteredFunction& fn_;
@@ -115,7 +139,9 @@ class InvocationContext final : public Context {
   const core::Clock& clock_;
   observability::Logger& logger_;
   const std::function<std::unique_ptr<table::Tables>(std::string_view)>& tablesProvider_;
+  const std::function<std::unique_ptr<Bus>(std::string_view)>& busProvider_;
   std::unique_ptr<table::Tables> tables_;
+  std::unique_ptr<Bus> bus_;
 };
 
 bool isHttpEvent(const json::value& event) {
@@ -319,7 +345,7 @@ void Invoker::start(RegisteredFunction& fn, InvocationRequest request, Done done
 InvocationResult Invoker::execute(Call& call) {
   InvocationResult r;
   r.coldStart = call.coldStart;
-  InvocationContext ctx(*call.fn, call.request, call.deadline, clock_, logger_, options_.tables);
+  InvocationContext ctx(*call.fn, call.request, call.deadline, clock_, logger_, options_);
   try {
     r.response = call.fn->spec.handler(std::move(call.request.event), ctx);
   } catch (const std::exception& e) {

@@ -58,6 +58,8 @@ struct InvokerOptions {
   // Opens the table store for one tenant; called at most once per invocation, on first use
   // of Context::tables(). Unset: tables() answers every call with ServiceUnavailable.
   std::function<std::unique_ptr<table::Tables>(std::string_view tenant)> tables;
+  // Opens the event bus for one tenant, likewise (Context::bus()).
+  std::function<std::unique_ptr<Bus>(std::string_view tenant)> bus;
 };
 
 class Invoker {

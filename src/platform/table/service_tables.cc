@@ -176,6 +176,14 @@ std::unique_ptr<Table> ServiceTables::open(std::string_view name) {
 
 core::Result<void> ServiceTables::transactWrite(const std::vector<TransactionAction>& actions,
                                                 std::string_view clientRequestToken) {
+  auto response = service_.call(Operation::kTransactWriteItems,
+                                transactWriteRequest(actions, clientRequestToken));
+  if (!response) return response.error();
+  return {};
+}
+
+json::object transactWriteRequest(const std::vector<TransactionAction>& actions,
+                                  std::string_view clientRequestToken) {
   json::array items;
   for (const TransactionAction& a : actions) {
     json::object body{{"TableName", a.table}};
@@ -206,9 +214,7 @@ core::Result<void> ServiceTables::transactWrite(const std::vector<TransactionAct
   }
   json::object request{{"TransactItems", std::move(items)}};
   if (!clientRequestToken.empty()) request["ClientRequestToken"] = clientRequestToken;
-  auto response = service_.call(Operation::kTransactWriteItems, request);
-  if (!response) return response.error();
-  return {};
+  return request;
 }
 
 }  // namespace bakery::table

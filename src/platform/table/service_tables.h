@@ -17,6 +17,11 @@
 
 namespace bakery::table {
 
+// The TransactWriteItems request document of `actions` (expressions rendered, placeholders
+// generated).
+json::object transactWriteRequest(const std::vector<TransactionAction>& actions,
+                                  std::string_view clientRequestToken = {});
+
 class ServiceTables final : public Tables {
  public:
   explicit ServiceTables(TableService& service) : service_(service) {}

@@ -231,6 +231,8 @@ class BusEngine::Impl {
   core::Result<json::object> call(std::string_view owner, std::string_view operation,
                                   const json::object& request);
   core::Result<json::object> putEvents(std::string_view owner, const json::object& request);
+  core::Result<StagedPutEvents> stagePutEvents(std::string_view owner, const json::object& request,
+                                               rocksdb::WriteBatch& batch);
   std::size_t dispatchDue();
   std::function<void()> stageDelivery(const DeliveryRequest& request, rocksdb::WriteBatch& batch) {
     Delivery d;
@@ -1038,6 +1040,19 @@ core::Result<json::object> BusEngine::Impl::deleteBus(std::string_view owner,
 
 core::Result<json::object> BusEngine::Impl::putEvents(std::string_view owner,
                                                       const json::object& r) {
+  rocksdb::WriteBatch batch;
+  auto staged = stagePutEvents(owner, r, batch);
+  if (!staged) return staged.error();
+  if (batch.Count() > 0) {
+    if (auto w = storage_.write(batch); !w) return w.error();
+  }
+  staged->afterCommit();
+  return std::move(staged->response);
+}
+
+core::Result<StagedPutEvents> BusEngine::Impl::stagePutEvents(std::string_view owner,
+                                                              const json::object& r,
+                                                              rocksdb::WriteBatch& batch) {
   auto it = r.find("Entries");
   if (it == r.end() || !it->value().is_array()) return detail::missing("Entries");
   const json::array& entries = it->value().get_array();
@@ -1067,7 +1082,6 @@ core::Result<json::object> BusEngine::Impl::putEvents(std::string_view owner,
   Micros now = toMicros(clock_.wallNow());
   json::array results;
   std::size_t failed = 0;
-  rocksdb::WriteBatch batch;
   Staged staged;
   auto fail = [&](std::string_view code, std::string message) {
     results.push_back(json::object{{"ErrorCode", code}, {"ErrorMessage", std::move(message)}});
@@ -1152,12 +1166,13 @@ core::Result<json::object> BusEngine::Impl::putEvents(std::string_view owner,
     stageEvent(*snapshot, event, now, batch, staged, nullptr);
     results.push_back(json::object{{"EventId", id}});
   }
-  if (batch.Count() > 0) {
-    if (auto w = storage_.write(batch); !w) return w.error();
-  }
-  enqueue(std::move(staged.deliveries));
-  return json::object{{"FailedEntryCount", static_cast<std::int64_t>(failed)},
-                      {"Entries", std::move(results)}};
+  StagedPutEvents out;
+  out.response = json::object{{"FailedEntryCount", static_cast<std::int64_t>(failed)},
+                              {"Entries", std::move(results)}};
+  out.afterCommit = [this, deliveries = std::move(staged.deliveries)]() mutable {
+    enqueue(std::move(deliveries));
+  };
+  return out;
 }
 
 void BusEngine::Impl::stageEvent(const BusSnapshot& bus, const json::value& event, Micros now,
@@ -1787,6 +1802,11 @@ core::Result<json::object> BusEngine::putEvents(std::string_view owner,
   return impl_->putEvents(owner, request);
 }
 std::size_t BusEngine::dispatchDueForTest() { return impl_->dispatchDue(); }
+core::Result<StagedPutEvents> BusEngine::stagePutEvents(std::string_view owner,
+                                                        const json::object& request,
+                                                        rocksdb::WriteBatch& batch) {
+  return impl_->stagePutEvents(owner, request, batch);
+}
 std::function<void()> BusEngine::stageDelivery(const DeliveryRequest& request,
                                                rocksdb::WriteBatch& batch) {
   return impl_->stageDelivery(request, batch);

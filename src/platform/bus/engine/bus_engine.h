@@ -94,6 +94,13 @@ struct DeliveryRequest {
   std::int64_t maxAttempts = 185;
 };
 
+// PutEvents staged into someone else's batch: the answer to give, and what to run once the
+// batch is durable.
+struct StagedPutEvents {
+  json::object response;
+  std::function<void()> afterCommit;
+};
+
 class BusEngine {
  public:
   BusEngine(storage::Storage& storage, core::Clock& clock, core::IdGenerator& ids,
@@ -111,6 +118,11 @@ class BusEngine {
   // One EventBridge operation ("PutEvents", "PutRule", ...) on behalf of `owner`.
   core::Result<json::object> call(std::string_view owner, std::string_view operation,
                                   const json::object& request);
+
+  // PutEvents inside the caller's batch (the outbox: a handler's table writes and its events
+  // commit together). Run afterCommit once the batch is durable; drop it otherwise.
+  core::Result<StagedPutEvents> stagePutEvents(std::string_view owner, const json::object& request,
+                                               rocksdb::WriteBatch& batch);
 
   // Stages `request` in `batch` (the caller's own atomic write); run the returned callback
   // once the batch is durable, to hand the delivery to the dispatcher.

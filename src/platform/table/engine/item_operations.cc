@@ -606,7 +606,14 @@ core::Result<json::object> TableEngine::batchWriteItem(std::string_view tenant,
 }
 
 core::Result<json::object> TableEngine::transactWriteItems(std::string_view tenant,
-                                                           const json::object& request) {
+                                                           const json::object& request,
+                                                           const Outbox& outbox) {
+  return transactWriteItems(tenant, request, &outbox);
+}
+
+core::Result<json::object> TableEngine::transactWriteItems(std::string_view tenant,
+                                                           const json::object& request,
+                                                           const Outbox* outbox) {
   auto capacity = readCapacityMode(request);
   if (!capacity) return capacity.error();
   auto itemsRead = readTransactItems(request);
@@ -757,7 +764,14 @@ core::Result<json::object> TableEngine::transactWriteItems(std::string_view tena
                   core::toJson(json::object{{"hash", requestHash},
                                             {"expires", now + kTokenLifetimeSeconds}}));
     }
+    std::function<void()> afterCommit;
+    if (outbox) {
+      auto staged = (*outbox)(w.batch);
+      if (!staged) return staged.error();
+      afterCommit = std::move(staged).value();
+    }
     if (auto r = commit(w); !r) return r.error();
+    if (afterCommit) afterCommit();
   }
   json::object out;
   if (*capacity != CapacityMode::kNone) {

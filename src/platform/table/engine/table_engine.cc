@@ -607,7 +607,7 @@ core::Result<json::object> TableEngine::call(std::string_view tenant, Operation 
     case Operation::kBatchWriteItem:
       return batchWriteItem(tenant, request);
     case Operation::kTransactWriteItems:
-      return transactWriteItems(tenant, request);
+      return transactWriteItems(tenant, request, nullptr);
     case Operation::kTransactGetItems:
       return transactGetItems(tenant, request);
   }

@@ -29,6 +29,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -87,6 +88,14 @@ class TableEngine {
   core::Result<std::optional<AttributeMap>> getItem(std::string_view tenant, std::string_view table,
                                                     const AttributeMap& key);
 
+  // What else a transaction's batch carries (the outbox: the events a handler puts with its
+  // writes): called with the batch after every condition held, under the items' locks; its
+  // callback runs once the batch is durable. An error cancels the transaction.
+  using Outbox = std::function<core::Result<std::function<void()>>(rocksdb::WriteBatch&)>;
+  // TransactWriteItems (the request document) committed together with what `outbox` stages.
+  core::Result<json::object> transactWriteItems(std::string_view tenant,
+                                                const json::object& request, const Outbox& outbox);
+
   // Up to `limit` records of `table`'s change stream with a sequence above `after`, in order.
   core::Result<std::vector<StreamRecord>> readStream(std::string_view table, std::uint64_t after,
                                                      std::size_t limit);
@@ -125,7 +134,7 @@ class TableEngine {
   core::Result<json::object> batchGetItem(std::string_view tenant, const json::object& request);
   core::Result<json::object> batchWriteItem(std::string_view tenant, const json::object& request);
   core::Result<json::object> transactWriteItems(std::string_view tenant,
-                                                const json::object& request);
+                                                const json::object& request, const Outbox* outbox);
   core::Result<json::object> transactGetItems(std::string_view tenant, const json::object& request);
 
   // Reads (query_operations.cc).

@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "platform/bus/engine/recording_sinks.h"
 #include "platform/storage/storage.h"
 #include "support/temp_dir.h"
 
@@ -27,47 +28,6 @@ namespace bakery::bus {
 namespace {
 
 using namespace std::chrono_literals;
-
-struct Message {
-  std::string queueArn;
-  std::string body;
-  std::map<std::string, std::string> attributes;
-};
-
-// Queues that exist are named in `queues`; messages become visible in `received` only once
-// the engine's batch committed.
-class RecordingSinks final : public TargetSinks {
- public:
-  core::Result<std::function<void()>> stageQueueMessage(
-      std::string_view owner, std::string_view queueArn, std::string_view body,
-      const std::vector<QueueMessageAttribute>& attributes, rocksdb::WriteBatch& batch) override {
-    (void)owner;
-    if (!queues.contains(std::string(queueArn))) {
-      return core::Error("NO_RESOURCE", 404, "queue does not exist");
-    }
-    batch.Put("q", "message");  // rides in the engine's batch like a real enqueue
-    Message m{std::string(queueArn), std::string(body), {}};
-    for (const auto& a : attributes) m.attributes[a.name] = a.value;
-    return std::function<void()>([this, m] { received.push_back(m); });
-  }
-  core::Result<void> invokeFunction(std::string_view owner, std::string_view functionArn,
-                                    std::string_view payload) override {
-    (void)owner;
-    (void)functionArn;
-    invocations.emplace_back(payload);
-    if (functionFailures > 0) {
-      --functionFailures;
-      return core::Error("SERVICE_ERROR", 500, "the function failed");
-    }
-    return {};
-  }
-
-  std::set<std::string> queues{"arn:aws:sqs:us-east-1:000000000000:orders",
-                               "arn:aws:sqs:us-east-1:000000000000:dlq"};
-  std::vector<Message> received;
-  std::vector<std::string> invocations;
-  int functionFailures = 0;
-};
 
 constexpr std::string_view kQueue = "arn:aws:sqs:us-east-1:000000000000:orders";
 constexpr std::string_view kDlq = "arn:aws:sqs:us-east-1:000000000000:dlq";
