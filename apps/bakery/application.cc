@@ -8,6 +8,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "apps/bakery/platform_targets.h"
+#include "platform/bus/engine/engine_bus.h"
+#include "platform/bus/facade/eventbridge_facade.h"
+#include "platform/queue/engine/queue_engine.h"
+
 namespace bakery::app {
 namespace {
 
@@ -67,6 +72,10 @@ core::Result<std::unique_ptr<Application>> Application::create(
     if (!a.tables_) return nullptr;
     return std::make_unique<table::engine::EngineTables>(*a.tables_, std::string(tenant));
   };
+  invokerOptions.bus = [&a](std::string_view tenant) -> std::unique_ptr<Bus> {
+    if (!a.bus_) return nullptr;
+    return std::make_unique<bus::EngineBus>(*a.bus_, a.tables_.get(), std::string(tenant));
+  };
   a.invoker_ = std::make_unique<runtime::Invoker>(std::move(invokerOptions), a.clock_, *a.logger_,
                                                   *a.metrics_, *a.idempotency_);
   gateway::ApiConfig api{a.config_.api, a.config_.cors, 0};
@@ -108,9 +117,28 @@ core::Result<void> Application::serve() {
     awsOptions.accessKeys.push_back({id, key.secretAccessKey});
     if (!key.tenant.empty()) tenants[id] = key.tenant;
   }
-  dynamodb_ = std::make_unique<table::DynamoDbFacade>(*tables_, std::move(tenants));
+  dynamodb_ = std::make_unique<table::DynamoDbFacade>(*tables_, tenants);
+
+  // Queues, then the bus that delivers into them and into functions.
+  queue::EngineOptions queueOptions;
+  queueOptions.region = config_.region;
+  queueOptions.accountId = config_.api.accountId;
+  queueOptions.endpoint = "http://" + endpointText(config_.awsListen.host, config_.awsListen.port);
+  queues_ = std::make_unique<queue::QueueEngine>(*storage_, clock_, ids_, queueOptions);
+  if (auto opened = queues_->open(); !opened) return opened.error();
+  queues_->start();
+  targets_ = std::make_unique<PlatformTargets>(*queues_, catalog_.get(), invoker_.get(), ids_);
+  bus::BusOptions busOptions;
+  busOptions.region = config_.region;
+  busOptions.accountId = config_.api.accountId;
+  bus_ = std::make_unique<bus::BusEngine>(*storage_, clock_, ids_, *targets_, busOptions,
+                                          metrics_.get());
+  if (auto opened = bus_->open(); !opened) return opened.error();
+  eventbridge_ = std::make_unique<bus::EventBridgeFacade>(*bus_, tenants);
+
   aws_ = std::make_unique<gateway::AwsEndpoint>(ids_, clock_, std::move(awsOptions));
   aws_->addService(*dynamodb_);
+  aws_->addService(*eventbridge_);
 
   int threads = config_.ioThreads > 0
                     ? config_.ioThreads
@@ -166,6 +194,9 @@ void Application::shutdown() {
     std::fflush(stdout);
     std::_Exit(0);
   }
+  // The bus stops delivering before the runtime and the queues it delivers to.
+  if (bus_) bus_->stop();
+  if (queues_) queues_->stop();
   invoker_->stop();
   if (tables_) tables_->stop();
   logger_->log(LogLevel::kInfo, "stopped");

@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/result.h"
+#include "platform/bus/engine/bus_engine.h"
 #include "platform/gateway/api_gateway.h"
 #include "platform/gateway/aws_endpoint.h"
 #include "platform/gateway/http_server.h"
@@ -28,6 +29,14 @@
 #include "platform/table/engine/engine_tables.h"
 #include "platform/table/engine/table_engine.h"
 #include "platform/table/facade/dynamodb_facade.h"
+
+namespace bakery::bus {
+class BusEngine;
+class EventBridgeFacade;
+}  // namespace bakery::bus
+namespace bakery::queue {
+class QueueEngine;
+}
 
 namespace bakery::app {
 
@@ -66,6 +75,10 @@ class Application {
   std::unique_ptr<storage::Storage> storage_;
   std::unique_ptr<table::engine::TableEngine> tables_;
   std::unique_ptr<table::DynamoDbFacade> dynamodb_;
+  std::unique_ptr<queue::QueueEngine> queues_;
+  std::unique_ptr<bus::TargetSinks> targets_;
+  std::unique_ptr<bus::BusEngine> bus_;
+  std::unique_ptr<bus::EventBridgeFacade> eventbridge_;
   std::unique_ptr<gateway::AwsEndpoint> aws_;
   std::unique_ptr<gateway::HttpServer> appServer_;
   std::unique_ptr<gateway::HttpServer> awsServer_;

@@ -36,4 +36,16 @@ std::string hmacSha256(std::string_view key, std::string_view data) {
   return out;
 }
 
+std::string md5(std::string_view data) {
+  std::string out(kMd5Bytes, '\0');
+  unsigned int len = 0;
+  // MD5 is in OpenSSL 3's default provider; failing to fetch it is a broken installation.
+  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                 EVP_md5(), nullptr) != 1 ||
+      len != kMd5Bytes) {
+    std::abort();
+  }
+  return out;
+}
+
 }  // namespace bakery::core
