@@ -1,6 +1,7 @@
 // Event matching on one core: the automaton of all rules (BM_Automaton) beside the baseline
 // that tries every rule on its own (BM_Baseline_RuleByRule), for 1 to 100,000 rules over the
-// same realistic events (an order envelope of 14 leaves; each event matches about one rule).
+// same realistic events (an order envelope of 14 leaves; each event matches about one rule),
+// with rules of one shape (only their number changes) or of four shapes.
 // Matching starts from the parsed event (flattening included); BM_AutomatonFromText also
 // parses the JSON text each time.
 #include <map>
@@ -26,8 +27,8 @@ constexpr int kCustomers = 200'000;
 
 // Four shapes of rules, as real buses hold them: exact fields, a prefix and a numeric range,
 // anything-but, and an `$or`.
-std::string rulePattern(int i) {
-  switch (i % 4) {
+std::string rulePattern(int shape, int i) {
+  switch (shape) {
     case 0:
       return fmt::format(R"({{"source":["shop.orders"],"detail-type":["OrderPlaced","OrderUpdated"],
           "detail":{{"customer":{{"id":["c-{}"]}}}}}})",
@@ -65,18 +66,20 @@ std::vector<json::value> makeEvents(int rules) {
   return events;
 }
 
-std::map<RuleId, std::shared_ptr<const EventPattern>> makeRules(int n) {
+// `mixed`: the four shapes in turn; otherwise every rule has the second shape (exact id,
+// prefix, numeric range), so that only the number of rules changes between runs.
+std::map<RuleId, std::shared_ptr<const EventPattern>> makeRules(int n, bool mixed) {
   std::map<RuleId, std::shared_ptr<const EventPattern>> rules;
   for (int i = 0; i < n; ++i) {
-    rules[static_cast<RuleId>(i)] =
-        std::make_shared<const EventPattern>(bus::parseEventPattern(rulePattern(i)).value());
+    rules[static_cast<RuleId>(i)] = std::make_shared<const EventPattern>(
+        bus::parseEventPattern(rulePattern(mixed ? i % 4 : 1, i)).value());
   }
   return rules;
 }
 
 void BM_Automaton(benchmark::State& state) {
   int n = static_cast<int>(state.range(0));
-  auto automaton = bus::PatternAutomaton::build(makeRules(n));
+  auto automaton = bus::PatternAutomaton::build(makeRules(n, state.range(1) != 0));
   auto events = makeEvents(n);
   bus::FlatEvent scratch;
   std::vector<RuleId> out;
@@ -96,7 +99,7 @@ void BM_Automaton(benchmark::State& state) {
 
 void BM_AutomatonFromText(benchmark::State& state) {
   int n = static_cast<int>(state.range(0));
-  auto automaton = bus::PatternAutomaton::build(makeRules(n));
+  auto automaton = bus::PatternAutomaton::build(makeRules(n, true));
   std::vector<std::string> texts;
   for (const json::value& e : makeEvents(n)) texts.push_back(core::toJson(e));
   bus::FlatEvent scratch;
@@ -114,7 +117,7 @@ void BM_AutomatonFromText(benchmark::State& state) {
 void BM_Baseline_RuleByRule(benchmark::State& state) {
   int n = static_cast<int>(state.range(0));
   bus::RuleByRuleMatcher matcher;
-  for (auto& [id, pattern] : makeRules(n)) matcher.add(id, pattern);
+  for (auto& [id, pattern] : makeRules(n, state.range(1) != 0)) matcher.add(id, pattern);
   auto events = makeEvents(n);
   std::vector<RuleId> out;
   std::size_t i = 0;
@@ -128,7 +131,8 @@ void BM_Baseline_RuleByRule(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_Automaton)->Arg(1)->Arg(100)->Arg(10'000)->Arg(100'000);
+// Args: rules, mixed shapes (1) or one shape (0).
+BENCHMARK(BM_Automaton)->ArgsProduct({{1, 100, 10'000, 100'000}, {0, 1}});
 BENCHMARK(BM_AutomatonFromText)->Arg(1)->Arg(10'000)->Arg(100'000);
-BENCHMARK(BM_Baseline_RuleByRule)->Arg(1)->Arg(100)->Arg(10'000);
+BENCHMARK(BM_Baseline_RuleByRule)->ArgsProduct({{1, 100, 10'000}, {0, 1}});
 BENCHMARK_MAIN();

@@ -17,8 +17,6 @@
 namespace bakery::aws {
 namespace {
 
-constexpr std::string_view kContentType = "application/x-amz-json-1.0";
-
 struct EasyDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
 };
@@ -206,7 +204,7 @@ struct AwsJsonClient::Impl {
 
   core::Result<json::object> attempt(const std::string& body, const std::string& target) {
     std::array<HeaderView, 3> fixed{
-        {{"Host", host}, {"Content-Type", kContentType}, {"X-Amz-Target", target}}};
+        {{"Host", host}, {"Content-Type", options.contentType}, {"X-Amz-Target", target}}};
     RequestView view{"POST", "/", "", fixed, body};
     SignedRequest signature =
         sign(view, credentials, SigningScope{options.region, options.service}, clock.wallNow());

@@ -62,6 +62,8 @@ struct AwsJsonClientOptions {
   std::string region;        // signing region: "us-east-1"
   std::string service;       // signing name: "dynamodb"
   std::string targetPrefix;  // X-Amz-Target prefix: "DynamoDB_20120810"
+  // AWS JSON 1.0 (DynamoDB, SQS) or 1.1 (EventBridge).
+  std::string contentType = "application/x-amz-json-1.0";
   std::chrono::milliseconds connectTimeout{3'000};
   std::chrono::milliseconds requestTimeout{30'000};  // one attempt, connect included
   RetryPolicy retry;

@@ -93,6 +93,7 @@ void FlatEvent::visit(const json::value& v, const PathIndex::Node& node, ArrayTr
     case json::kind::string:
       value.type = FieldValue::Type::kString;
       value.text = v.get_string();
+      value.hash = std::hash<std::string_view>{}(value.text);
       break;
     case json::kind::int64:
     case json::kind::uint64:

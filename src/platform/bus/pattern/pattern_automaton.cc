@@ -9,7 +9,29 @@
 namespace bakery::bus {
 namespace {
 
-using Targets = std::vector<std::uint32_t>;
+// The states one indexed value leads to: nearly always one, kept inline.
+class Targets {
+ public:
+  void push_back(std::uint32_t t) {
+    if (count_++ == 0) {
+      first_ = t;
+    } else {
+      rest_.push_back(t);
+    }
+  }
+  bool empty() const { return count_ == 0; }
+  template <class F>
+  void forEach(F&& f) const {
+    if (count_ == 0) return;
+    f(first_);
+    for (std::uint32_t t : rest_) f(t);
+  }
+
+ private:
+  std::uint32_t first_ = 0;
+  std::uint32_t count_ = 0;
+  std::vector<std::uint32_t> rest_;
+};
 
 // The states one field value leads to: a few, kept on the stack of the walk.
 class NextStates {
@@ -43,13 +65,61 @@ class NextStates {
   std::size_t size_ = 0;
 };
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-using StringTable = std::unordered_map<std::string, Targets, StringHash, std::equal_to<>>;
+std::uint64_t hashOf(std::string_view s) { return std::hash<std::string_view>{}(s); }
 
-void append(NextStates& out, const Targets& targets) { out.insert(targets.begin(), targets.end()); }
+// Strings to targets, by open addressing with the hashes stored: built once (an automaton is
+// immutable), then read by any number of threads. A lookup with the value's hash, computed
+// once per event leaf, touches one slot and one entry.
+class StringTable {
+ public:
+  Targets& operator[](std::string_view key) {
+    std::uint64_t hash = hashOf(key);
+    if (const Targets* found = find(key, hash)) return const_cast<Targets&>(*found);
+    if ((entries_.size() + 1) * 2 > slots_.size()) grow();
+    place(hash, static_cast<std::uint32_t>(entries_.size()));
+    entries_.push_back({std::string(key), Targets{}});
+    return entries_.back().second;
+  }
+  const Targets* find(std::string_view key, std::uint64_t hash) const {
+    if (slots_.empty()) return nullptr;
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Slot& slot = slots_[i];
+      if (slot.entry == kEmpty) return nullptr;
+      if (slot.hash == hash && entries_[slot.entry].first == key)
+        return &entries_[slot.entry].second;
+    }
+  }
+  const Targets* find(std::string_view key) const { return find(key, hashOf(key)); }
+  bool empty() const { return entries_.empty(); }
+
+ private:
+  static constexpr std::uint32_t kEmpty = 0xFFFFFFFF;
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t entry = kEmpty;
+  };
+  void place(std::uint64_t hash, std::uint32_t entry) {
+    std::size_t mask = slots_.size() - 1;
+    std::size_t i = hash & mask;
+    while (slots_[i].entry != kEmpty) i = (i + 1) & mask;
+    slots_[i] = {hash, entry};
+  }
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<std::size_t>(16, old.size() * 2), Slot{});
+    for (const Slot& slot : old) {
+      if (slot.entry != kEmpty) place(slot.hash, slot.entry);
+    }
+  }
+
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::vector<std::pair<std::string, Targets>> entries_;
+};
+
+void append(NextStates& out, const Targets& targets) {
+  targets.forEach([&](std::uint32_t t) { out.push_back(t); });
+}
 
 // Prefixes (or suffixes) by text, with the lengths present, so that a value is looked up
 // once per distinct length rather than once per pattern.
@@ -65,8 +135,10 @@ struct AffixTable {
   void collect(std::string_view value, bool suffix, NextStates& out) const {
     for (std::size_t n : lengths) {
       if (n > value.size()) break;
-      auto it = byText.find(suffix ? value.substr(value.size() - n) : value.substr(0, n));
-      if (it != byText.end()) append(out, it->second);
+      if (const Targets* t =
+              byText.find(suffix ? value.substr(value.size() - n) : value.substr(0, n))) {
+        append(out, *t);
+      }
     }
   }
   bool empty() const { return lengths.empty(); }
@@ -165,112 +237,147 @@ class PatternAutomaton::ValueIndex {
     switch (p.kind) {
       case K::kString:
         strings_[p.text].push_back(target);
+        kinds_ |= kStrings;
+        return;
+      case K::kExists:
+        exists_.push_back(target);
+        kinds_ |= kExistsAny;
+        return;
+      case K::kAbsent:
+        return;  // a step's `absent` list, not a value test
+      default:
         break;
+    }
+    if (!rare_) rare_ = std::make_unique<Rare>();
+    Rare& r = *rare_;
+    switch (p.kind) {
       case K::kNumber:
         if (p.exactDouble) {
-          numbers_[p.number].push_back(target);
+          r.numbers[p.number].push_back(target);
+          kinds_ |= kNumbers;
         } else {
-          numberTexts_[p.text].push_back(target);
+          r.numberTexts[p.text].push_back(target);
+          kinds_ |= kNumberTexts;
         }
         break;
       case K::kTrue:
-        trues_.push_back(target);
+        r.trues.push_back(target);
+        kinds_ |= kLiterals;
         break;
       case K::kFalse:
-        falses_.push_back(target);
+        r.falses.push_back(target);
+        kinds_ |= kLiterals;
         break;
       case K::kNull:
-        nulls_.push_back(target);
+        r.nulls.push_back(target);
+        kinds_ |= kLiterals;
         break;
       case K::kPrefix:
-        prefixes_.add(p.text, target);
-        break;
-      case K::kPrefixIgnoreCase:
-        prefixesIgnoringCase_.add(p.text, target);
+        r.prefixes.add(p.text, target);
+        kinds_ |= kAffixes;
         break;
       case K::kSuffix:
-        suffixes_.add(p.text, target);
+        r.suffixes.add(p.text, target);
+        kinds_ |= kAffixes;
+        break;
+      case K::kPrefixIgnoreCase:
+        r.prefixesIgnoringCase.add(p.text, target);
+        kinds_ |= kFolded;
         break;
       case K::kSuffixIgnoreCase:
-        suffixesIgnoringCase_.add(p.text, target);
+        r.suffixesIgnoringCase.add(p.text, target);
+        kinds_ |= kFolded;
         break;
       case K::kEqualsIgnoreCase:
-        ignoringCase_[p.text].push_back(target);
+        r.ignoringCase[p.text].push_back(target);
+        kinds_ |= kFolded;
         break;
-      case K::kExists:
-        exists_.push_back(target);
-        break;
-      case K::kAbsent:
-        break;  // a step's `absent` list, not a value test
-      case K::kWildcard:
-      case K::kNumeric:
-      case K::kCidr:
-      case K::kAnythingBut:
-        scanned_.emplace_back(p, target);
+      default:  // wildcard, numeric ranges, cidr, anything-but
+        r.scanned.emplace_back(p, target);
+        kinds_ |= kScanned;
         break;
     }
   }
 
   void collect(const FieldValue& v, NextStates& out) const {
     using T = FieldValue::Type;
+    if (v.type == T::kString && (kinds_ & kStrings)) {
+      if (const Targets* t = strings_.find(v.text, v.hash)) append(out, *t);
+    }
+    if (kinds_ & kExistsAny) append(out, exists_);
+    if (!rare_) return;
+    const Rare& r = *rare_;
     switch (v.type) {
-      case T::kString: {
-        if (!strings_.empty()) {
-          if (auto it = strings_.find(v.text); it != strings_.end()) append(out, it->second);
+      case T::kString:
+        if (kinds_ & kAffixes) {
+          r.prefixes.collect(v.text, false, out);
+          r.suffixes.collect(v.text, true, out);
         }
-        if (!prefixes_.empty()) prefixes_.collect(v.text, false, out);
-        if (!suffixes_.empty()) suffixes_.collect(v.text, true, out);
-        if (!ignoringCase_.empty() || !prefixesIgnoringCase_.empty() ||
-            !suffixesIgnoringCase_.empty()) {
+        if (kinds_ & kFolded) {
           std::string folded = foldCase(v.text);
-          if (auto it = ignoringCase_.find(folded); it != ignoringCase_.end()) {
-            append(out, it->second);
-          }
-          prefixesIgnoringCase_.collect(folded, false, out);
-          suffixesIgnoringCase_.collect(folded, true, out);
+          if (const Targets* t = r.ignoringCase.find(folded)) append(out, *t);
+          r.prefixesIgnoringCase.collect(folded, false, out);
+          r.suffixesIgnoringCase.collect(folded, true, out);
         }
         break;
-      }
       case T::kNumber:
         if (v.exactDouble) {
-          if (!numbers_.empty()) {
-            if (auto it = numbers_.find(v.number); it != numbers_.end()) append(out, it->second);
+          if (kinds_ & kNumbers) {
+            if (auto it = r.numbers.find(v.number); it != r.numbers.end()) append(out, it->second);
           }
-        } else if (auto it = numberTexts_.find(v.text); it != numberTexts_.end()) {
-          append(out, it->second);
+        } else if (kinds_ & kNumberTexts) {
+          if (const Targets* t = r.numberTexts.find(v.text)) append(out, *t);
         }
         break;
       case T::kTrue:
-        append(out, trues_);
+        append(out, r.trues);
         break;
       case T::kFalse:
-        append(out, falses_);
+        append(out, r.falses);
         break;
       case T::kNull:
-        append(out, nulls_);
+        append(out, r.nulls);
         break;
     }
-    append(out, exists_);
-    for (const auto& [pattern, target] : scanned_) {
-      if (pattern.matches(v)) out.push_back(target);
+    if (kinds_ & kScanned) {
+      for (const auto& [pattern, target] : r.scanned) {
+        if (pattern.matches(v)) out.push_back(target);
+      }
     }
   }
 
  private:
+  // Which tables hold anything, so a lookup touches only those.
+  enum : std::uint16_t {
+    kStrings = 1 << 0,
+    kExistsAny = 1 << 1,
+    kNumbers = 1 << 2,
+    kNumberTexts = 1 << 3,
+    kLiterals = 1 << 4,
+    kAffixes = 1 << 5,
+    kFolded = 1 << 6,
+    kScanned = 1 << 7,
+  };
+  // The tables most steps never need, allocated on first use.
+  struct Rare {
+    std::unordered_map<double, Targets> numbers;
+    StringTable numberTexts;
+    StringTable ignoringCase;
+    AffixTable prefixes;
+    AffixTable suffixes;
+    AffixTable prefixesIgnoringCase;
+    AffixTable suffixesIgnoringCase;
+    Targets trues;
+    Targets falses;
+    Targets nulls;
+    // Tests without an index, tried one by one: wildcard, numeric ranges, cidr, anything-but.
+    std::vector<std::pair<ValuePattern, std::uint32_t>> scanned;
+  };
+
+  std::uint16_t kinds_ = 0;
   StringTable strings_;
-  std::unordered_map<double, Targets> numbers_;
-  StringTable numberTexts_;
-  StringTable ignoringCase_;
-  AffixTable prefixes_;
-  AffixTable suffixes_;
-  AffixTable prefixesIgnoringCase_;
-  AffixTable suffixesIgnoringCase_;
-  Targets trues_;
-  Targets falses_;
-  Targets nulls_;
   Targets exists_;
-  // Tests without an index, tried one by one: wildcard, numeric ranges, cidr, anything-but.
-  std::vector<std::pair<ValuePattern, std::uint32_t>> scanned_;
+  std::unique_ptr<Rare> rare_;
 };
 
 struct PatternAutomaton::Step {
@@ -286,8 +393,9 @@ struct PatternAutomaton::State {
   std::unordered_map<std::string, std::uint32_t> children;  // by conditionKey (building)
 };
 
-PatternAutomaton::PatternAutomaton() { states_.push_back(std::make_unique<State>()); }
+PatternAutomaton::PatternAutomaton() { states_.emplace_back(); }
 PatternAutomaton::~PatternAutomaton() = default;
+std::size_t PatternAutomaton::stateCount() const { return states_.size(); }
 
 std::shared_ptr<const PatternAutomaton> PatternAutomaton::build(
     const std::map<RuleId, std::shared_ptr<const EventPattern>>& rules) {
@@ -320,14 +428,14 @@ void PatternAutomaton::add(RuleId rule, const PatternAlternative& alternative) {
   });
   std::uint32_t state = 0;
   for (const Keyed& c : conditions) {
-    auto known = states_[state]->children.find(c.key);
-    if (known != states_[state]->children.end()) {
+    auto known = states_[state].children.find(c.key);
+    if (known != states_[state].children.end()) {
       state = known->second;
       continue;
     }
     auto next = static_cast<std::uint32_t>(states_.size());
-    states_.push_back(std::make_unique<State>());
-    State& from = *states_[state];
+    states_.emplace_back();
+    State& from = states_[state];
     from.children.emplace(c.key, next);
     auto at = std::lower_bound(from.steps.begin(), from.steps.end(), c.path,
                                [](const Step& s, std::uint32_t p) { return s.path < p; });
@@ -348,18 +456,18 @@ void PatternAutomaton::add(RuleId rule, const PatternAlternative& alternative) {
     }
     state = next;
   }
-  states_[state]->accepts.push_back(rule);
+  states_[state].accepts.push_back(rule);
 }
 
 void PatternAutomaton::walk(std::uint32_t state, const FlatEvent& event, const ArrayTrail& used,
                             std::vector<RuleId>& out) const {
-  const State& s = *states_[state];
+  const State& s = states_[state];
   out.insert(out.end(), s.accepts.begin(), s.accepts.end());
   if (s.steps.empty()) return;
   for (std::uint32_t i : s.absentSteps) {
     const Step& step = s.steps[i];
     if (!event.has(step.path)) {
-      for (std::uint32_t next : step.absent) walk(next, event, used, out);
+      step.absent.forEach([&](std::uint32_t next) { walk(next, event, used, out); });
     }
   }
   NextStates nexts;

@@ -44,19 +44,21 @@ class PatternAutomaton {
   // Flattens and matches in one call; `scratch` is reused between calls.
   void match(const json::value& event, FlatEvent& scratch, std::vector<RuleId>& out) const;
 
-  std::size_t stateCount() const { return states_.size(); }
+  std::size_t stateCount() const;
 
  private:
   struct State;
   struct Step;
   class ValueIndex;
   PatternAutomaton();
+  PatternAutomaton(const PatternAutomaton&) = delete;
+  PatternAutomaton& operator=(const PatternAutomaton&) = delete;
   void add(RuleId rule, const PatternAlternative& alternative);
   void walk(std::uint32_t state, const FlatEvent& event, const ArrayTrail& used,
             std::vector<RuleId>& out) const;
 
   PathIndex paths_;
-  std::vector<std::unique_ptr<State>> states_;  // [0] is the start
+  std::vector<State> states_;  // [0] is the start
 };
 
 // The rules of one bus and the automaton built from them. add/remove rebuild the automaton

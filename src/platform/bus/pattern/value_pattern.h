@@ -26,6 +26,7 @@ struct FieldValue {
   std::string_view text;
   double number = 0;         // kNumber only
   bool exactDouble = false;  // kNumber: `number` is exactly the value written
+  std::uint64_t hash = 0;    // kString: std::hash of `text`, computed once per leaf
 };
 
 // How a JSON number is compared: by value when the double nearest to it is exactly it (all
