@@ -15,6 +15,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "core/mutex.h"
+#include "platform/bus/engine/api_destinations.h"
 #include "platform/bus/engine/bus_validation.h"
 #include "platform/bus/input/target_input.h"
 #include "platform/bus/pattern/pattern_automaton.h"
@@ -194,13 +195,17 @@ struct Delivery {
   }
 };
 
-enum class TargetKind { kQueue, kFunction, kBus, kUnknown };
+enum class TargetKind { kQueue, kFunction, kBus, kApiDestination, kUnknown };
 
 TargetKind targetKind(std::string_view arn) {
   if (arn.starts_with("arn:aws:sqs:")) return TargetKind::kQueue;
   if (arn.starts_with("arn:aws:lambda:")) return TargetKind::kFunction;
   if (arn.starts_with("arn:aws:events:") && arn.find(":event-bus/") != std::string_view::npos) {
     return TargetKind::kBus;
+  }
+  if (arn.starts_with("arn:aws:events:") &&
+      arn.find(":api-destination/") != std::string_view::npos) {
+    return TargetKind::kApiDestination;
   }
   return TargetKind::kUnknown;
 }
@@ -222,6 +227,7 @@ class BusEngine::Impl {
         sinks_(sinks),
         options_(std::move(options)),
         metrics_(metrics),
+        apiDestinations_(storage, clock, ids, options_.region, options_.accountId),
         random_(std::random_device{}()) {}
 
   ~Impl() { stop(); }
@@ -320,6 +326,7 @@ class BusEngine::Impl {
     std::string errorMessage;
     std::string exhausted;
     std::function<void()> afterCommit;
+    bool throttledOnly = false;  // rescheduled by a rate limit, no attempt spent
   };
   void attempt(Attempt& a, rocksdb::WriteBatch& batch, std::vector<Delivery>& forwarded);
   void deadLetter(Attempt& a, rocksdb::WriteBatch& batch);
@@ -335,6 +342,7 @@ class BusEngine::Impl {
   TargetSinks& sinks_;
   BusOptions options_;
   observability::MetricsRegistry* metrics_;
+  ApiDestinations apiDestinations_;
 
   core::Mutex mu_;  // control plane: buses, rules, archives
   std::map<std::string, std::unique_ptr<Bus>> buses_ GUARDED_BY(mu_);  // scoped(owner, name)
@@ -440,6 +448,7 @@ core::Result<Target> targetFromSpec(const json::object& spec) {
 }  // namespace
 
 core::Result<void> BusEngine::Impl::open() {
+  if (auto opened = apiDestinations_.open(); !opened) return opened.error();
   rocksdb::ReadOptions read;
   std::unique_ptr<rocksdb::Iterator> it(
       storage_.db().NewIterator(read, storage_.family(storage::Family::kMeta)));
@@ -572,6 +581,7 @@ core::Result<json::object> BusEngine::Impl::call(std::string_view owner, std::st
   if (op == "DescribeArchive") return describeArchive(owner, r);
   if (op == "StartReplay") return startReplay(owner, r);
   if (op == "DescribeReplay") return describeReplay(owner, r);
+  if (auto handled = apiDestinations_.call(owner, op, r)) return std::move(*handled);
   return core::Error("UnknownOperationException", 400, fmt::format("Unknown operation {}", op));
 }
 
@@ -1286,6 +1296,24 @@ void BusEngine::Impl::attempt(Attempt& a, rocksdb::WriteBatch& batch,
       }
       break;
     }
+    case TargetKind::kApiDestination: {
+      auto outcome = apiDestinations_.deliver(d.owner, d.targetArn, d.payload);
+      using Kind = ApiDestinations::Outcome::Kind;
+      if (outcome.kind == Kind::kThrottled) {
+        // The destination's own rate limit: wait for a token, without spending an attempt.
+        a.outcome = Outcome::kRetry;
+        d.key = deliveryKey(now + outcome.retryAfter.count() * 1000, nextSeq());
+        batch.Put(storage_.family(storage::Family::kBus), d.key, core::toJson(d.toJson()));
+        a.throttledOnly = true;
+        return;
+      }
+      if (outcome.kind == Kind::kFailed) {
+        result =
+            core::Error(outcome.retryable ? outcome.errorCode : "NO_RESOURCE:" + outcome.errorCode,
+                        500, outcome.errorMessage);
+      }
+      break;
+    }
     case TargetKind::kUnknown:
       result = core::Error("NO_RESOURCE", 404, "The target type is not supported.");
       break;
@@ -1298,7 +1326,9 @@ void BusEngine::Impl::attempt(Attempt& a, rocksdb::WriteBatch& batch,
   a.errorCode = result.error().type();
   a.errorMessage = result.error().message();
   bool retryable = a.errorCode != "NO_RESOURCE" && a.errorCode != "NO_PERMISSIONS" &&
-                   a.errorCode != "INVALID_PARAMETER";
+                   a.errorCode != "INVALID_PARAMETER" && !a.errorCode.starts_with("NO_RESOURCE:");
+  // A final HTTP answer is reported by its own code (HTTP_404, ...), not retried.
+  if (a.errorCode.starts_with("NO_RESOURCE:")) a.errorCode = a.errorCode.substr(12);
   if (retryable) {
     Micros due =
         now + std::chrono::duration_cast<std::chrono::microseconds>(backoff(d.attempt)).count();
@@ -1370,6 +1400,10 @@ std::size_t BusEngine::Impl::dispatchDue() {
     auto count = [&](std::string_view name, std::string_view help) {
       if (auto* c = counter(name, help, d.ruleArn, d.targetId)) c->inc();
     };
+    if (a.throttledOnly) {
+      retries.push_back(std::move(a.delivery));
+      continue;
+    }
     count("bakery_bus_target_invocations_total", "Attempts to deliver to a target");
     switch (a.outcome) {
       case Outcome::kDelivered:

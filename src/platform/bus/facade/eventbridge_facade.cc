@@ -10,16 +10,18 @@ namespace bakery::bus {
 namespace {
 
 constexpr std::string_view kOperations[] = {
-    "PutEvents",         "PutRule",        "DescribeRule",     "ListRules",
-    "EnableRule",        "DisableRule",    "DeleteRule",       "PutTargets",
-    "ListTargetsByRule", "RemoveTargets",  "TestEventPattern", "CreateEventBus",
-    "DescribeEventBus",  "ListEventBuses", "DeleteEventBus",   "CreateArchive",
-    "DescribeArchive",   "StartReplay",    "DescribeReplay"};
+    "PutEvents",           "PutRule",          "DescribeRule",         "ListRules",
+    "EnableRule",          "DisableRule",      "DeleteRule",           "PutTargets",
+    "ListTargetsByRule",   "RemoveTargets",    "TestEventPattern",     "CreateEventBus",
+    "DescribeEventBus",    "ListEventBuses",   "DeleteEventBus",       "CreateArchive",
+    "DescribeArchive",     "StartReplay",      "DescribeReplay",       "CreateConnection",
+    "DescribeConnection",  "DeleteConnection", "CreateApiDestination", "DescribeApiDestination",
+    "DeleteApiDestination"};
 
 // Operations that only read memory: answered on the event loop.
-constexpr std::string_view kNonBlocking[] = {"DescribeRule",      "ListRules",
-                                             "ListTargetsByRule", "TestEventPattern",
-                                             "DescribeEventBus",  "ListEventBuses"};
+constexpr std::string_view kNonBlocking[] = {
+    "DescribeRule",      "DescribeConnection", "DescribeApiDestination", "ListRules",
+    "ListTargetsByRule", "TestEventPattern",   "DescribeEventBus",       "ListEventBuses"};
 
 }  // namespace
 

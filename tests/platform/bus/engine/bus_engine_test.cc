@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "platform/aws/scripted_http_server.h"
 #include "platform/bus/engine/recording_sinks.h"
 #include "platform/storage/storage.h"
 #include "support/temp_dir.h"
@@ -298,6 +299,51 @@ TEST_F(BusEngineTest, TestEventPatternChecksTheEnvelope) {
   EXPECT_EQ(
       fails("TestEventPattern", R"({"EventPattern":"{}","Event":"{\"source\":\"a\"}"})").message(),
       "Parameter Event is not valid.");
+}
+
+TEST_F(BusEngineTest, ApiDestinationReceivesTheEventWithTheConnectionsKey) {
+  aws::testing::ScriptedHttpServer server;
+  server.enqueue({.status = 503});
+  server.enqueue({.status = 200});
+  server.enqueue({.status = 404});
+  json::object connection =
+      call("CreateConnection", R"({"Name":"hook","AuthorizationType":"API_KEY",
+      "AuthParameters":{"ApiKeyAuthParameters":{"ApiKeyName":"x-api-key","ApiKeyValue":"s3cret"}}})");
+  json::object destination =
+      call("CreateApiDestination",
+           core::toJson(json::object{{"Name", "hook"},
+                                     {"ConnectionArn", connection.at("ConnectionArn")},
+                                     {"InvocationEndpoint", server.endpoint() + "/hooks/orders"},
+                                     {"HttpMethod", "POST"},
+                                     {"InvocationRateLimitPerSecond", 10}}));
+  EXPECT_EQ(destination.at("ApiDestinationState").as_string(), "ACTIVE");
+  // The secret never comes back.
+  json::object described = call("DescribeConnection", R"({"Name":"hook"})");
+  EXPECT_EQ(core::toJson(described).find("s3cret"), std::string::npos);
+  call("PutRule", R"({"Name":"h","EventPattern":"{\"source\":[\"shop\"]}"})");
+  call("PutTargets",
+       core::toJson(json::object{
+           {"Rule", "h"},
+           {"Targets", json::array{json::object{{"Id", "api"},
+                                                {"Arn", destination.at("ApiDestinationArn")},
+                                                {"InputPath", "$.detail"},
+                                                {"DeadLetterConfig", {{"Arn", kDlq}}}}}}}));
+  put(R"({"n":1})");
+  engine_->dispatchDueForTest();  // 503: retried
+  clock_.advance(10min);
+  engine_->dispatchDueForTest();  // 200
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].method, "POST");
+  EXPECT_EQ(requests[1].target, "/hooks/orders");
+  EXPECT_EQ(requests[1].header("x-api-key"), "s3cret");
+  EXPECT_EQ(core::parseJson(requests[1].body, "body").value(),
+            core::parseJson(R"({"n":1})", "x").value());
+  EXPECT_TRUE(sinks_.received.empty());
+  put(R"({"n":2})");
+  engine_->dispatchDueForTest();  // 404: final, to the dead-letter queue
+  ASSERT_EQ(sinks_.received.size(), 1u);
+  EXPECT_EQ(sinks_.received[0].attributes.at("ERROR_CODE"), "HTTP_404");
 }
 
 }  // namespace
