@@ -12,6 +12,10 @@
 #include "platform/bus/engine/engine_bus.h"
 #include "platform/bus/facade/eventbridge_facade.h"
 #include "platform/queue/engine/queue_engine.h"
+#include "platform/queue/facade/sqs_facade.h"
+#include "platform/queue/trigger/queue_trigger.h"
+#include "platform/scheduler/engine/scheduler_engine.h"
+#include "platform/scheduler/facade/scheduler_facade.h"
 
 namespace bakery::app {
 namespace {
@@ -33,6 +37,7 @@ std::string endpointText(const std::string& host, std::uint16_t port) {
 Application::Application(ServeConfig config) : config_(std::move(config)) {}
 
 Application::~Application() {
+  for (auto& trigger : queueTriggers_) trigger->stop();
   if (appServer_) appServer_->stop();
   if (awsServer_) awsServer_->stop();
   if (tables_) tables_->stop();
@@ -65,7 +70,8 @@ core::Result<std::unique_ptr<Application>> Application::create(
     }
   }
   a.idempotency_ = std::make_unique<runtime::MemoryIdempotencyStore>(a.clock_);
-  runtime::InvokerOptions invokerOptions{a.config_.workers};
+  runtime::InvokerOptions invokerOptions;
+  invokerOptions.workers = a.config_.workers;
   // Handlers reach the table engine through their Context, scoped to the caller's tenant.
   // The engine opens with the data directory (serve()); before that, tables() is unavailable.
   invokerOptions.tables = [&a](std::string_view tenant) -> std::unique_ptr<table::Tables> {
@@ -135,10 +141,26 @@ core::Result<void> Application::serve() {
                                           metrics_.get());
   if (auto opened = bus_->open(); !opened) return opened.error();
   eventbridge_ = std::make_unique<bus::EventBridgeFacade>(*bus_, tenants);
+  sqsJson_ = std::make_unique<queue::SqsJsonService>(*queues_, tenants);
+  sqsQuery_ = std::make_unique<queue::SqsQueryService>(*queues_, ids_, tenants);
+  // EventBridge Scheduler fires its schedules through the bus's delivery (retries, DLQ).
+  scheduler::SchedulerOptions schedulerOptions;
+  schedulerOptions.region = config_.region;
+  schedulerOptions.accountId = config_.api.accountId;
+  scheduler_ = std::make_unique<scheduler::SchedulerEngine>(*storage_, clock_, ids_, *bus_,
+                                                            schedulerOptions);
+  if (auto opened = scheduler_->open(); !opened) return opened.error();
+  scheduler_->start();
+  schedulerFacade_ = std::make_unique<scheduler::SchedulerFacade>(*scheduler_, ids_, tenants);
+  // Queue triggers invoke functions, whose Context reaches the bus: start them once it is set.
+  if (auto started = startQueueTriggers(); !started) return started.error();
 
   aws_ = std::make_unique<gateway::AwsEndpoint>(ids_, clock_, std::move(awsOptions));
   aws_->addService(*dynamodb_);
   aws_->addService(*eventbridge_);
+  aws_->addService(*sqsJson_);
+  aws_->addHttpService(*sqsQuery_);
+  aws_->addHttpService(*schedulerFacade_);
 
   int threads = config_.ioThreads > 0
                     ? config_.ioThreads
@@ -159,6 +181,7 @@ core::Result<void> Application::serve() {
       *aws_, *metrics_);
   auto awsPort = awsServer_->start();
   if (!awsPort) return awsPort.error();
+  queues_->setEndpoint("http://" + endpointText(config_.awsListen.host, *awsPort));
 
   std::printf("listening http://%s\n", endpointText(config_.listen.host, *appPort).c_str());
   std::printf("listening aws http://%s\n", endpointText(config_.awsListen.host, *awsPort).c_str());
@@ -179,6 +202,7 @@ void Application::shutdown() {
   };
   logger_->log(LogLevel::kInfo, "shutting down", {{"graceMs", config_.shutdownGrace.count()}});
   api_->setDraining(true);
+  for (auto& trigger : queueTriggers_) trigger->requestStop();  // no new invocations
   if (appServer_) appServer_->stopAccepting();
   if (awsServer_) awsServer_->stopAccepting();
   bool drained =
@@ -195,12 +219,67 @@ void Application::shutdown() {
     std::_Exit(0);
   }
   // The bus stops delivering before the runtime and the queues it delivers to.
+  if (scheduler_) scheduler_->stop();
   if (bus_) bus_->stop();
+  for (auto& trigger : queueTriggers_) trigger->stop();
   if (queues_) queues_->stop();
   invoker_->stop();
   if (tables_) tables_->stop();
   logger_->log(LogLevel::kInfo, "stopped");
   logger_->flush();
+}
+
+// --- Queue triggers -------------------------------------------------------------------------
+
+core::Result<void> Application::startQueueTriggers() {
+  for (std::size_t i = 0; i < config_.queueTriggers.size(); ++i) {
+    const QueueTriggerConfig& t = config_.queueTriggers[i];
+    std::string path = fmt::format("queueTriggers[{}]", i);
+    runtime::RegisteredFunction* fn = catalog_->find(t.function);
+    if (!fn) {
+      return core::Error::validation(
+          fmt::format("config: {}.function: no such function '{}'", path, t.function),
+          path + ".function");
+    }
+    // A trigger's queue exists from start-up on: created empty (standard, or FIFO for a
+    // *.fifo name) when missing, so that local development needs no set-up step.
+    if (!queues_->getQueueUrl("", t.queue)) {
+      queue::QueueAttributeMap attributes;
+      if (t.queue.ends_with(".fifo")) attributes["FifoQueue"] = "true";
+      if (auto created = queues_->createQueue("", t.queue, attributes); !created) {
+        return core::Error::validation(
+            fmt::format("config: {}.queue: {}", path, created.error().message()), path + ".queue");
+      }
+    }
+    queue::QueueTriggerOptions options;
+    options.queue = t.queue;
+    options.batchSize = t.batchSize;
+    options.maximumBatchingWindowSeconds = t.maximumBatchingWindowSeconds;
+    options.reportBatchItemFailures = t.reportBatchItemFailures;
+    auto invoke = [this, fn](const json::value& event) -> core::Result<json::value> {
+      runtime::InvocationRequest request;
+      request.requestId = ids_.uuid();
+      request.trace.traceId = ids_.traceId();
+      request.trace.spanId = ids_.spanId();
+      request.event = event;
+      runtime::InvocationResult result = invoker_->invokeSync(*fn, std::move(request));
+      if (result.error) return *result.error;
+      return std::move(result.response);
+    };
+    auto report = [this, queue = t.queue, function = t.function](const core::Error& e) {
+      logger_->log(LogLevel::kWarn, "queue trigger",
+                   {{"queue", queue}, {"function", function}, {"error", e.message()}});
+    };
+    auto trigger = queue::QueueTrigger::create(*queues_, clock_, std::move(options),
+                                               std::move(invoke), std::move(report));
+    if (!trigger) {
+      return core::Error::validation(fmt::format("config: {}.{}", path, trigger.error().message()),
+                                     path + "." + trigger.error().field());
+    }
+    queueTriggers_.push_back(std::move(trigger).value());
+    queueTriggers_.back()->start();
+  }
+  return {};
 }
 
 }  // namespace bakery::app

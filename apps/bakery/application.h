@@ -36,7 +36,15 @@ class EventBridgeFacade;
 }  // namespace bakery::bus
 namespace bakery::queue {
 class QueueEngine;
-}
+class QueueTrigger;
+class SqsJsonService;
+class SqsQueryService;
+}  // namespace bakery::queue
+
+namespace bakery::scheduler {
+class SchedulerEngine;
+class SchedulerFacade;
+}  // namespace bakery::scheduler
 
 namespace bakery::app {
 
@@ -62,6 +70,8 @@ class Application {
 
  private:
   explicit Application(ServeConfig config);
+  // Starts config_.queueTriggers, creating queues they name that do not exist yet.
+  core::Result<void> startQueueTriggers();
 
   ServeConfig config_;
   core::SystemClock clock_;
@@ -79,9 +89,15 @@ class Application {
   std::unique_ptr<bus::TargetSinks> targets_;
   std::unique_ptr<bus::BusEngine> bus_;
   std::unique_ptr<bus::EventBridgeFacade> eventbridge_;
+  std::unique_ptr<queue::SqsJsonService> sqsJson_;
+  std::unique_ptr<queue::SqsQueryService> sqsQuery_;
+  std::unique_ptr<scheduler::SchedulerEngine> scheduler_;
+  std::unique_ptr<scheduler::SchedulerFacade> schedulerFacade_;
   std::unique_ptr<gateway::AwsEndpoint> aws_;
   std::unique_ptr<gateway::HttpServer> appServer_;
   std::unique_ptr<gateway::HttpServer> awsServer_;
+  // Last: destroyed first, before anything their invocations reach.
+  std::vector<std::unique_ptr<queue::QueueTrigger>> queueTriggers_;
 };
 
 }  // namespace bakery::app

@@ -98,6 +98,46 @@ void readFunction(core::ConfigReader& r, runtime::FunctionOverrides& f) {
   }
 }
 
+// `queueTriggers` is an array: each entry gets a reader of its own (ConfigReader reads
+// objects), and the first error among them is returned after the root's.
+std::optional<core::Error> readQueueTriggers(core::ConfigReader& root,
+                                             std::vector<QueueTriggerConfig>& out) {
+  const json::value* v = root.raw("queueTriggers");
+  if (!v) return std::nullopt;
+  if (!v->is_array()) {
+    root.fail("queueTriggers", "must be an array of objects");
+    return std::nullopt;
+  }
+  std::vector<QueueTriggerConfig> triggers;
+  const json::array& entries = v->get_array();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    std::string path = fmt::format("queueTriggers[{}]", i);
+    if (!entries[i].is_object()) {
+      root.fail(path, "must be an object");
+      return std::nullopt;
+    }
+    core::ConfigReader r(entries[i].get_object(), path);
+    QueueTriggerConfig& t = triggers.emplace_back();
+    r.readString("queue", t.queue);
+    r.readString("function", t.function);
+    std::int64_t n = t.batchSize;
+    r.readInt("batchSize", 1, 10, n);
+    t.batchSize = static_cast<int>(n);
+    n = t.maximumBatchingWindowSeconds;
+    r.readInt("maximumBatchingWindowSeconds", 0, 300, n);
+    t.maximumBatchingWindowSeconds = static_cast<int>(n);
+    r.readBool("reportBatchItemFailures", t.reportBatchItemFailures);
+    if (t.queue.empty()) r.fail("queue", "is required");
+    if (t.function.empty()) r.fail("function", "is required");
+    if (t.maximumBatchingWindowSeconds > 0 && t.queue.ends_with(".fifo")) {
+      r.fail("maximumBatchingWindowSeconds", "must be 0 for a FIFO queue");
+    }
+    if (auto read = r.finish(); !read) return read.error();
+  }
+  out = std::move(triggers);
+  return std::nullopt;
+}
+
 }  // namespace
 
 core::Result<void> applyConfigFile(const json::value& document, ServeConfig& config) {
@@ -181,7 +221,10 @@ core::Result<void> applyConfigFile(const json::value& document, ServeConfig& con
     }
     fns->close();
   }
-  return root.finish();
+  std::optional<core::Error> triggerError = readQueueTriggers(root, config.queueTriggers);
+  if (auto read = root.finish(); !read) return read;
+  if (triggerError) return *triggerError;
+  return {};
 }
 
 core::Result<void> loadConfigFile(const std::string& path, ServeConfig& config) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/json.h"
 #include "core/result.h"
@@ -27,6 +28,16 @@ struct HostPort {
 struct AccessKeyConfig {
   std::string secretAccessKey;
   std::string tenant;
+};
+
+// A queue that triggers a function (Lambda's SQS event source mapping), in the system scope.
+// The ranges are Lambda's for batches of one receive; see platform/queue/trigger.
+struct QueueTriggerConfig {
+  std::string queue;                     // created at start-up when missing
+  std::string function;                  // a registered function
+  int batchSize = 10;                    // 1-10
+  int maximumBatchingWindowSeconds = 0;  // 0-300; 0 for a FIFO queue
+  bool reportBatchItemFailures = false;
 };
 
 struct ServeConfig {
@@ -50,6 +61,7 @@ struct ServeConfig {
   std::string region = "us-east-1";
   std::map<std::string, AccessKeyConfig> accessKeys{{"test", {"test", ""}}};
   std::chrono::milliseconds ttlSweep{30'000};
+  std::vector<QueueTriggerConfig> queueTriggers;
 };
 
 // "HOST:PORT" (IPv6 as "[::1]:PORT"); the error names `field`.

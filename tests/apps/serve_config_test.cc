@@ -377,3 +377,107 @@ TEST(ApplyConfigFileTest, EmptyListenIsAnErrorNotTheDefault) {
 
 }  // namespace
 }  // namespace bakery::app
+
+// --- queueTriggers --------------------------------------------------------------------------
+
+namespace bakery::app {
+namespace {
+
+TEST(QueueTriggersConfigTest, NoneByDefault) {
+  ServeConfig config;
+  ASSERT_TRUE(applyConfigFile(*core::parseJson("{}", "doc"), config).ok());
+  EXPECT_TRUE(config.queueTriggers.empty());
+}
+
+TEST(QueueTriggersConfigTest, ReadsEveryKeyAndDefaultsTheRest) {
+  ServeConfig config;
+  auto r = applyConfigFile(*core::parseJson(R"({"queueTriggers": [
+      {"queue": "orders", "function": "orderWorker", "batchSize": 5,
+       "maximumBatchingWindowSeconds": 300, "reportBatchItemFailures": true},
+      {"queue": "events.fifo", "function": "eventWorker"}
+    ]})",
+                                            "doc"),
+                           config);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_EQ(config.queueTriggers.size(), 2u);
+  const QueueTriggerConfig& orders = config.queueTriggers[0];
+  EXPECT_EQ(orders.queue, "orders");
+  EXPECT_EQ(orders.function, "orderWorker");
+  EXPECT_EQ(orders.batchSize, 5);
+  EXPECT_EQ(orders.maximumBatchingWindowSeconds, 300);
+  EXPECT_TRUE(orders.reportBatchItemFailures);
+  const QueueTriggerConfig& events = config.queueTriggers[1];
+  EXPECT_EQ(events.queue, "events.fifo");
+  EXPECT_EQ(events.function, "eventWorker");
+  EXPECT_EQ(events.batchSize, 10);
+  EXPECT_EQ(events.maximumBatchingWindowSeconds, 0);
+  EXPECT_FALSE(events.reportBatchItemFailures);
+}
+
+TEST(QueueTriggersConfigTest, InvalidEntriesNameTheirField) {
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {R"({"queueTriggers": {"queue": "q"}})", "queueTriggers"},
+      {R"({"queueTriggers": ["q"]})", "queueTriggers[0]"},
+      {R"({"queueTriggers": [{"function": "f"}]})", "queueTriggers[0].queue"},
+      {R"({"queueTriggers": [{"queue": "q"}]})", "queueTriggers[0].function"},
+      {R"({"queueTriggers": [{"queue": "q", "function": "f", "batchSize": 0}]})",
+       "queueTriggers[0].batchSize"},
+      {R"({"queueTriggers": [{"queue": "q", "function": "f"},
+                             {"queue": "q", "function": "f", "batchSize": 11}]})",
+       "queueTriggers[1].batchSize"},
+      {R"({"queueTriggers": [{"queue": "q", "function": "f", "batchSize": "10"}]})",
+       "queueTriggers[0].batchSize"},
+      {R"({"queueTriggers": [{"queue": "q", "function": "f",
+                              "maximumBatchingWindowSeconds": 301}]})",
+       "queueTriggers[0].maximumBatchingWindowSeconds"},
+      {R"({"queueTriggers": [{"queue": "q", "function": "f",
+                              "maximumBatchingWindowSeconds": -1}]})",
+       "queueTriggers[0].maximumBatchingWindowSeconds"},
+      {R"({"queueTriggers": [{"queue": "q.fifo", "function": "f",
+                              "maximumBatchingWindowSeconds": 1}]})",
+       "queueTriggers[0].maximumBatchingWindowSeconds"},
+      {R"({"queueTriggers": [{"queue": "q", "function": "f",
+                              "reportBatchItemFailures": "yes"}]})",
+       "queueTriggers[0].reportBatchItemFailures"},
+      {R"({"queueTriggers": [{"queue": "q", "function": "f", "batchSise": 5}]})",
+       "queueTriggers[0].batchSise"},
+      {R"({"queueTriggers": [{"queue": 5, "function": "f"}]})", "queueTriggers[0].queue"},
+  };
+  for (const auto& [text, field] : cases) {
+    ServeConfig config;
+    auto r = applyConfigFile(*core::parseJson(text, "doc"), config);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.error().type(), "ValidationException") << text;
+    EXPECT_EQ(r.error().field(), field) << text;
+    EXPECT_THAT(r.error().message(), HasSubstr("config: " + std::string(field) + ": ")) << text;
+    EXPECT_TRUE(config.queueTriggers.empty()) << text;
+  }
+}
+
+TEST(QueueTriggersConfigTest, MessagesSayWhatIsWrong) {
+  auto message = [](std::string_view text) {
+    ServeConfig config;
+    auto r = applyConfigFile(*core::parseJson(text, "doc"), config);
+    return r.ok() ? std::string("accepted") : r.error().message();
+  };
+  EXPECT_EQ(message(R"({"queueTriggers": [{"queue": "q", "function": "f", "batchSize": 11}]})"),
+            "config: queueTriggers[0].batchSize: must be an integer between 1 and 10");
+  EXPECT_EQ(message(R"({"queueTriggers": [{"queue": "q.fifo", "function": "f",
+                                           "maximumBatchingWindowSeconds": 5}]})"),
+            "config: queueTriggers[0].maximumBatchingWindowSeconds: must be 0 for a FIFO queue");
+  EXPECT_EQ(message(R"({"queueTriggers": [{"function": "f"}]})"),
+            "config: queueTriggers[0].queue: is required");
+}
+
+TEST(QueueTriggersConfigTest, AnErrorElsewhereInTheDocumentIsStillReported) {
+  ServeConfig config;
+  auto r = applyConfigFile(
+      *core::parseJson(R"({"queueTriggers": [{"queue": "q", "function": "f"}], "listn": 1})",
+                       "doc"),
+      config);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field(), "listn");
+}
+
+}  // namespace
+}  // namespace bakery::app

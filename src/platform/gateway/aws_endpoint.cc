@@ -82,6 +82,9 @@ ServerResponse AwsEndpoint::errorResponse(const core::Error& error, const AwsJso
     }
   }
   r.body = core::toJson(body);
+  if (service) {
+    for (HttpHeader& h : service->errorHeaders(error)) r.headers.push_back(std::move(h));
+  }
   return r;
 }
 

@@ -43,6 +43,12 @@ class AwsJsonService {
                                          std::string_view accessKeyId) = 0;
   // The wire `__type` of an error type name (namespace-qualified as the service does).
   virtual std::string errorType(std::string_view type) const = 0;
+  // Extra response headers for `error` (SQS names its query-protocol code in
+  // `x-amzn-query-error`, which the SDKs read).
+  virtual std::vector<HttpHeader> errorHeaders(const core::Error& error) const {
+    (void)error;
+    return {};
+  }
   // Whether `operation` may wait (on a disk sync, a lock): such calls run on the endpoint's
   // worker threads; the others run on the event loop, saving a thread hand-off.
   virtual bool mayBlock(std::string_view operation) const {

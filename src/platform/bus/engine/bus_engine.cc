@@ -1352,7 +1352,7 @@ void BusEngine::Impl::deadLetter(Attempt& a, rocksdb::WriteBatch& batch) {
     a.outcome = Outcome::kDropped;
     return;
   }
-  std::vector<QueueMessageAttribute> attributes{{"RULE_ARN", d.ruleArn},
+  std::vector<QueueMessageAttribute> attributes{{d.sourceAttribute, d.ruleArn},
                                                 {"TARGET_ARN", d.targetArn},
                                                 {"ERROR_CODE", a.errorCode},
                                                 {"ERROR_MESSAGE", a.errorMessage},

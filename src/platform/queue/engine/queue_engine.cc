@@ -281,8 +281,18 @@ std::int64_t QueueEngine::nowMs() const {
       .count();
 }
 
+void QueueEngine::setEndpoint(std::string endpoint) {
+  core::MutexLock lock(endpointMu_);
+  options_.endpoint = std::move(endpoint);
+}
+
 std::string QueueEngine::queueUrl(std::string_view owner, std::string_view name) const {
-  return fmt::format("{}/{}/{}", options_.endpoint, accountOf(owner), name);
+  std::string endpoint;
+  {
+    core::MutexLock lock(endpointMu_);
+    endpoint = options_.endpoint;
+  }
+  return fmt::format("{}/{}/{}", endpoint, accountOf(owner), name);
 }
 
 std::string QueueEngine::queueArn(std::string_view owner, std::string_view name) const {

@@ -102,6 +102,8 @@ class QueueEngine {
   core::Result<void> setQueueAttributes(std::string_view owner, std::string_view name,
                                         const QueueAttributeMap& attributes);
   std::string queueUrl(std::string_view owner, std::string_view name) const;
+  // The base of queue URLs, once the listener's port is known (port 0 picks one at start).
+  void setEndpoint(std::string endpoint);
   std::string queueArn(std::string_view owner, std::string_view name) const;
 
   // --- Messages -------------------------------------------------------------------------
@@ -170,7 +172,8 @@ class QueueEngine {
   storage::Storage& storage_;
   core::Clock& clock_;
   core::IdGenerator& ids_;
-  EngineOptions options_;
+  EngineOptions options_;  // endpoint guarded by endpointMu_
+  mutable core::Mutex endpointMu_;
 
   mutable core::Mutex queuesMu_;
   // By detail::queueKey(owner, name): an owner's queues are adjacent, in name order.
