@@ -153,6 +153,21 @@ std::string_view scopeService(const ServerRequest& request) {
 
 }  // namespace
 
+core::Result<aws::Caller> AwsEndpoint::verify(const aws::Verifier& verifier,
+                                              const ServerRequest& request) const {
+  std::vector<aws::HeaderView> headers;
+  headers.reserve(request.headers.size());
+  for (const HttpHeader& h : request.headers) headers.push_back({h.name, h.value});
+  std::string_view path = request.target;
+  std::string_view query;
+  if (std::size_t q = path.find('?'); q != std::string_view::npos) {
+    query = path.substr(q + 1);
+    path = path.substr(0, q);
+  }
+  aws::RequestView view{request.method, path, query, headers, request.body};
+  return verifier.verify(view, clock_.wallNow());
+}
+
 void AwsEndpoint::handleHttp(ServerRequest request, Responder respond) {
   std::string_view service = scopeService(request);
   std::size_t index = 0;
@@ -172,17 +187,7 @@ void AwsEndpoint::handleHttp(ServerRequest request, Responder respond) {
     return;
   }
   pool_.post([this, index, &target, request = std::move(request), respond = std::move(respond)] {
-    std::vector<aws::HeaderView> headers;
-    headers.reserve(request.headers.size());
-    for (const HttpHeader& h : request.headers) headers.push_back({h.name, h.value});
-    std::string_view path = request.target;
-    std::string_view query;
-    if (std::size_t q = path.find('?'); q != std::string_view::npos) {
-      query = path.substr(q + 1);
-      path = path.substr(0, q);
-    }
-    aws::RequestView view{request.method, path, query, headers, request.body};
-    auto caller = httpVerifiers_[index]->verify(view, clock_.wallNow());
+    auto caller = verify(*httpVerifiers_[index], request);
     ServerResponse response = caller ? target.serve(request, caller->accessKeyId)
                                      : target.errorResponse(request, caller.error(), ids_.uuid());
     inFlight_.fetch_sub(1);
@@ -194,17 +199,7 @@ ServerResponse AwsEndpoint::serve(const ServerRequest& request, std::size_t inde
   AwsJsonService& service = *services_[index];
   std::string_view target = request.header("x-amz-target").value_or("");
   std::string_view operation = target.substr(target.find('.') + 1);
-  std::vector<aws::HeaderView> headers;
-  headers.reserve(request.headers.size());
-  for (const HttpHeader& h : request.headers) headers.push_back({h.name, h.value});
-  std::string_view path = request.target;
-  std::string_view query;
-  if (std::size_t q = path.find('?'); q != std::string_view::npos) {
-    query = path.substr(q + 1);
-    path = path.substr(0, q);
-  }
-  aws::RequestView view{request.method, path, query, headers, request.body};
-  auto caller = verifiers_[index]->verify(view, clock_.wallNow());
+  auto caller = verify(*verifiers_[index], request);
   if (!caller) return errorResponse(caller.error(), &service);
   auto result = service.call(operation, request.body, caller->accessKeyId);
   if (!result) return errorResponse(result.error(), &service);

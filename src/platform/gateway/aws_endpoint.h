@@ -25,7 +25,8 @@
 
 namespace bakery::aws {
 class Verifier;
-}
+struct Caller;
+}  // namespace bakery::aws
 
 namespace bakery::gateway {
 
@@ -107,6 +108,9 @@ class AwsEndpoint final : public RequestHandler {
   ServerResponse errorResponse(const core::Error& error, const AwsJsonService* service);
   ServerResponse serve(const ServerRequest& request, std::size_t serviceIndex);
   void handleHttp(ServerRequest request, Responder respond);
+  // Checks the SigV4 signature of `request`: the verified caller, or AWS's error.
+  core::Result<aws::Caller> verify(const aws::Verifier& verifier,
+                                   const ServerRequest& request) const;
   std::unique_ptr<aws::Verifier> makeVerifier(std::string_view signingName) const;
 
   core::IdGenerator& ids_;

@@ -285,6 +285,13 @@ class BusEngine::Impl {
   core::Result<Bus*> findBus(std::string_view owner, std::string_view nameOrArn) REQUIRES(mu_);
   core::Result<std::shared_ptr<const Rule>> findRule(std::string_view owner, Bus& bus,
                                                      std::string_view name) REQUIRES(mu_);
+  // The rule a request names (its `member`, "Name" or "Rule", and EventBusName).
+  struct RuleAt {
+    Bus* bus;
+    std::shared_ptr<const Rule> rule;
+  };
+  core::Result<RuleAt> ruleOf(std::string_view owner, const json::object& r,
+                              std::string_view member) REQUIRES(mu_);
   core::Result<void> storeRule(const Rule& rule) REQUIRES(mu_);
   void publish(Bus& bus) REQUIRES(mu_);
   std::string busArn(std::string_view name) const {
@@ -624,6 +631,20 @@ core::Result<std::shared_ptr<const Rule>> BusEngine::Impl::findRule(std::string_
   return it->second;
 }
 
+core::Result<BusEngine::Impl::RuleAt> BusEngine::Impl::ruleOf(std::string_view owner,
+                                                              const json::object& r,
+                                                              std::string_view member) {
+  auto name = stringField(r, member, true, 1, 64, true);
+  if (!name) return name.error();
+  auto busName = stringField(r, "EventBusName", false, 1, 1600);
+  if (!busName) return busName.error();
+  auto bus = findBus(owner, busName->value_or(""));
+  if (!bus) return bus.error();
+  auto rule = findRule(owner, **bus, **name);
+  if (!rule) return rule.error();
+  return RuleAt{*bus, *rule};
+}
+
 void BusEngine::Impl::publish(Bus& bus) {
   auto snapshot = std::make_shared<BusSnapshot>();
   snapshot->owner = bus.owner;
@@ -742,16 +763,10 @@ core::Result<json::object> BusEngine::Impl::putRule(std::string_view owner, cons
 
 core::Result<json::object> BusEngine::Impl::describeRule(std::string_view owner,
                                                          const json::object& r) {
-  auto name = stringField(r, "Name", true, 1, 64, true);
-  if (!name) return name.error();
-  auto busName = stringField(r, "EventBusName", false, 1, 1600);
-  if (!busName) return busName.error();
   core::MutexLock lock(mu_);
-  auto bus = findBus(owner, busName->value_or(""));
-  if (!bus) return bus.error();
-  auto rule = findRule(owner, **bus, **name);
-  if (!rule) return rule.error();
-  return describe(**rule);
+  auto at = ruleOf(owner, r, "Name");
+  if (!at) return at.error();
+  return describe(*at->rule);
 }
 
 core::Result<json::object> BusEngine::Impl::listRules(std::string_view owner,
@@ -786,20 +801,14 @@ core::Result<json::object> BusEngine::Impl::listRules(std::string_view owner,
 
 core::Result<json::object> BusEngine::Impl::setRuleState(std::string_view owner,
                                                          const json::object& r, bool enabled) {
-  auto name = stringField(r, "Name", true, 1, 64, true);
-  if (!name) return name.error();
-  auto busName = stringField(r, "EventBusName", false, 1, 1600);
-  if (!busName) return busName.error();
   core::MutexLock lock(mu_);
-  auto bus = findBus(owner, busName->value_or(""));
-  if (!bus) return bus.error();
-  auto rule = findRule(owner, **bus, **name);
-  if (!rule) return rule.error();
-  auto changed = std::make_shared<Rule>(**rule);
+  auto at = ruleOf(owner, r, "Name");
+  if (!at) return at.error();
+  auto changed = std::make_shared<Rule>(*at->rule);
   changed->enabled = enabled;
   if (auto stored = storeRule(*changed); !stored) return stored.error();
-  (*bus)->rules[changed->name] = changed;
-  publish(**bus);
+  at->bus->rules[changed->name] = changed;
+  publish(*at->bus);
   if (!changed->scheduleExpression.empty()) scheduleChanged(*changed);
   return json::object{};
 }
@@ -884,17 +893,11 @@ core::Result<json::object> BusEngine::Impl::putTargets(std::string_view owner,
 
 core::Result<json::object> BusEngine::Impl::listTargets(std::string_view owner,
                                                         const json::object& r) {
-  auto name = stringField(r, "Rule", true, 1, 64, true);
-  if (!name) return name.error();
-  auto busName = stringField(r, "EventBusName", false, 1, 1600);
-  if (!busName) return busName.error();
   core::MutexLock lock(mu_);
-  auto bus = findBus(owner, busName->value_or(""));
-  if (!bus) return bus.error();
-  auto rule = findRule(owner, **bus, **name);
-  if (!rule) return rule.error();
+  auto at = ruleOf(owner, r, "Rule");
+  if (!at) return at.error();
   json::array targets;
-  for (const Target& t : (*rule)->targets) targets.push_back(t.spec);
+  for (const Target& t : at->rule->targets) targets.push_back(t.spec);
   return json::object{{"Targets", std::move(targets)}};
 }
 

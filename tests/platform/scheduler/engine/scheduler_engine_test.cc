@@ -21,6 +21,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "platform/bus/engine/bus_engine.h"
+#include "platform/bus/engine/recording_sinks.h"
 #include "platform/storage/storage.h"
 #include "support/temp_dir.h"
 
@@ -36,46 +37,9 @@ constexpr std::string_view kRole = "arn:aws:iam::000000000000:role/scheduler";
 constexpr std::string_view kArnPrefix = "arn:aws:scheduler:us-east-1:000000000000:schedule/";
 constexpr std::int64_t kStart = 1705276800;  // 2024-01-15T00:00:00Z
 
-struct Message {
-  std::string queueArn;
-  std::string body;
-  std::map<std::string, std::string> attributes;
-};
-
-// Queues in `queues` exist; a message rides in the bus's batch and is recorded once it
-// committed. Functions record their payloads and fail `functionFailures` times first.
-class QueueSinks final : public bus::TargetSinks {
- public:
-  core::Result<std::function<void()>> stageQueueMessage(
-      std::string_view owner, std::string_view queueArn, std::string_view body,
-      const std::vector<bus::QueueMessageAttribute>& attributes,
-      rocksdb::WriteBatch& batch) override {
-    (void)owner;
-    if (!queues.contains(std::string(queueArn))) {
-      return core::Error("NO_RESOURCE", 404, "queue does not exist");
-    }
-    batch.Put("queue-message", body);
-    Message m{std::string(queueArn), std::string(body), {}};
-    for (const auto& a : attributes) m.attributes[a.name] = a.value;
-    return std::function<void()>([this, m] { received.push_back(m); });
-  }
-  core::Result<void> invokeFunction(std::string_view owner, std::string_view functionArn,
-                                    std::string_view payload) override {
-    (void)owner;
-    (void)functionArn;
-    invocations.emplace_back(payload);
-    if (functionFailures > 0) {
-      --functionFailures;
-      return core::Error("SERVICE_ERROR", 500, "the function failed");
-    }
-    return {};
-  }
-
-  std::set<std::string> queues{std::string(kQueue), std::string(kDlq)};
-  std::vector<Message> received;
-  std::vector<std::string> invocations;
-  int functionFailures = 0;
-};
+// Queues `orders` and `dlq` exist; messages are recorded once the bus's batch committed.
+using bus::Message;
+using QueueSinks = bus::RecordingSinks;
 
 json::object parse(std::string_view text) { return core::parseJson(text, "json")->as_object(); }
 
