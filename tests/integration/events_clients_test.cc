@@ -8,6 +8,10 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "core/clock.h"
+#include "platform/aws/aws_json_client.h"
+#include "platform/bus/remote/remote_bus.h"
+#include "platform/queue/remote/sqs_client.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 
@@ -85,6 +89,76 @@ TEST_F(EventsClientsTest, AwsCliRuleDeliversAPutEventToAQueue) {
   json::value rules = aws({"events", "list-rules"});
   ASSERT_EQ(rules.at("Rules").as_array().size(), 1u);
   EXPECT_EQ(rules.at("Rules").as_array()[0].at("Name"), "cli");
+}
+
+TEST_F(EventsClientsTest, AwsCliSchedulerCreatesListsAndRefusesBadExpressions) {
+  aws({"sqs", "create-queue", "--queue-name", "ticks"});
+  json::value created =
+      aws({"scheduler", "create-schedule", "--name", "nightly", "--schedule-expression",
+           "cron(0 2 * * ? *)", "--schedule-expression-timezone", "Europe/Berlin",
+           "--flexible-time-window", "Mode=OFF", "--target",
+           "Arn=arn:aws:sqs:us-east-1:000000000000:ticks,"
+           "RoleArn=arn:aws:iam::000000000000:role/scheduler"});
+  EXPECT_EQ(created.at("ScheduleArn"),
+            "arn:aws:scheduler:us-east-1:000000000000:schedule/default/nightly");
+  json::value got = aws({"scheduler", "get-schedule", "--name", "nightly"});
+  EXPECT_EQ(got.at("ScheduleExpressionTimezone"), "Europe/Berlin");
+  json::value listed = aws({"scheduler", "list-schedules"});
+  ASSERT_EQ(listed.at("Schedules").as_array().size(), 1u);
+  std::vector<std::string> command = environment();
+  command.insert(
+      command.end(),
+      {kAwsCli, "--endpoint-url", endpoint(), "scheduler", "create-schedule", "--name", "bad",
+       "--schedule-expression", "rate(1 minutes)", "--flexible-time-window", "Mode=OFF", "--target",
+       "Arn=arn:aws:sqs:us-east-1:000000000000:ticks,RoleArn=arn:aws:iam::0:role/x"});
+  CommandResult bad = runCommand(command);
+  EXPECT_NE(bad.exitCode, 0);
+  EXPECT_NE(bad.err.find("ValidationException"), std::string::npos) << bad.err;
+}
+
+// The AWS backends (the SDK's Bus over EventBridge's API, SQS's JSON protocol) against our
+// own endpoint, as a deployed handler would use them against AWS.
+TEST_F(EventsClientsTest, RemoteBusAndSqsJsonProtocolThroughTheSharedClient) {
+  core::SystemClock clock;
+  auto events = aws::AwsJsonClient::create(bus::eventBridgeClientOptions(endpoint(), "us-east-1"),
+                                           {"test", "test", ""}, clock);
+  auto sqs = aws::AwsJsonClient::create(queue::sqsClientOptions(endpoint(), "us-east-1"),
+                                        {"test", "test", ""}, clock);
+  ASSERT_TRUE(events.ok() && sqs.ok());
+  auto queue = (*sqs)->call("CreateQueue", bakery::json::object{{"QueueName", "remote"}});
+  ASSERT_TRUE(queue.ok()) << queue.error().message();
+  std::string url(queue->at("QueueUrl").as_string());
+  ASSERT_TRUE(
+      (*events)
+          ->call("PutRule", bakery::json::object{{"Name", "remote"},
+                                                 {"EventPattern", R"({"source":["remote"]})"}})
+          .ok());
+  ASSERT_TRUE(
+      (*events)
+          ->call("PutTargets",
+                 bakery::json::object{
+                     {"Rule", "remote"},
+                     {"Targets",
+                      bakery::json::array{bakery::json::object{
+                          {"Id", "q"}, {"Arn", "arn:aws:sqs:us-east-1:000000000000:remote"}}}}})
+          .ok());
+  bus::RemoteBus remote(**events, nullptr);
+  auto put = remote.put({EventEntry{"remote", "Ping", bakery::json::object{{"n", 7}}, {}, ""}});
+  ASSERT_TRUE(put.ok()) << put.error().message();
+  ASSERT_EQ(put->size(), 1u);
+  EXPECT_TRUE((*put)[0].ok());
+  auto received = (*sqs)->call("ReceiveMessage",
+                               bakery::json::object{{"QueueUrl", url}, {"WaitTimeSeconds", 5}});
+  ASSERT_TRUE(received.ok()) << received.error().message();
+  const auto& messages = received->at("Messages").as_array();
+  ASSERT_EQ(messages.size(), 1u);
+  auto body = bakery::json::parse(messages[0].at("Body").as_string());
+  EXPECT_EQ(body.at("detail").at("n"), 7);
+  EXPECT_EQ(body.at("id"), bakery::json::value((*put)[0].eventId));
+  // An SQS error through the JSON protocol keeps SQS's type name.
+  auto missing = (*sqs)->call("GetQueueUrl", bakery::json::object{{"QueueName", "nope"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().type(), "QueueDoesNotExist");
 }
 
 }  // namespace
