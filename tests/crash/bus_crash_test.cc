@@ -5,11 +5,11 @@
 // acknowledged must be in it (at least once); duplicates are counted and reported. Puts that
 // got no answer may or may not have been accepted. The kill is triggered by a number of
 // acknowledged events, not by the clock.
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -92,13 +92,15 @@ TEST(BusCrashTest, EveryAcknowledgedEventReachesItsQueueAfterRepeatedKills) {
       json::object{{"QueueUrl", url}, {"AttributeNames", json::array{"QueueArn"}}});
   ASSERT_TRUE(arn.ok()) << arn.error().message();
   std::string queueArn(arn->at("Attributes").at("QueueArn").as_string());
+  ASSERT_TRUE(
+      server.events()
+          .call("PutRule", parse(R"({"Name":"all","EventPattern":"{\"source\":[\"crash\"]}"})"))
+          .ok());
   ASSERT_TRUE(server.events()
-                  .call("PutRule", parse(R"({"Name":"all","EventPattern":"{\"source\":[\"crash\"]}"})"))
-                  .ok());
-  ASSERT_TRUE(server.events()
-                  .call("PutTargets", json::object{{"Rule", "all"},
-                                                   {"Targets", json::array{json::object{
-                                                                   {"Id", "q"}, {"Arn", queueArn}}}}})
+                  .call("PutTargets",
+                        json::object{
+                            {"Rule", "all"},
+                            {"Targets", json::array{json::object{{"Id", "q"}, {"Arn", queueArn}}}}})
                   .ok());
 
   std::set<std::int64_t> acknowledged;
@@ -120,8 +122,7 @@ TEST(BusCrashTest, EveryAcknowledgedEventReachesItsQueueAfterRepeatedKills) {
           json::object entry{{"Source", "crash"},
                              {"DetailType", "n"},
                              {"Detail", core::toJson(json::object{{"n", n}})}};
-          auto r = server.events().call("PutEvents",
-                                        json::object{{"Entries", json::array{entry}}});
+          auto r = server.events().call("PutEvents", json::object{{"Entries", json::array{entry}}});
           if (!r.ok() || r->at("FailedEntryCount") != 0) continue;  // not acknowledged
           std::lock_guard lock(mu);
           acknowledged.insert(n);
@@ -164,9 +165,10 @@ TEST(BusCrashTest, EveryAcknowledgedEventReachesItsQueueAfterRepeatedKills) {
       entries.push_back(json::object{{"Id", std::to_string(entries.size())},
                                      {"ReceiptHandle", m.at("ReceiptHandle")}});
     }
-    ASSERT_TRUE(server.sqs()
-                    .call("DeleteMessageBatch", json::object{{"QueueUrl", url}, {"Entries", entries}})
-                    .ok());
+    ASSERT_TRUE(
+        server.sqs()
+            .call("DeleteMessageBatch", json::object{{"QueueUrl", url}, {"Entries", entries}})
+            .ok());
   }
   std::vector<std::int64_t> lost;
   int duplicates = 0;
