@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-for b in gateway_bench observability_bench table_bench; do
+for b in gateway_bench observability_bench table_bench pattern_bench bus_bench; do
   "$BUILD/bench/micro/$b" --benchmark_min_time=0.5 --benchmark_counters_tabular=true
 done
 bench/http/run.sh "$BUILD"
