@@ -19,6 +19,16 @@ bool isProtocolError(std::string_view type) {
 
 }  // namespace
 
+core::Result<json::object> parseRequestDocument(std::string_view body) {
+  if (body.empty()) return json::object{};
+  auto parsed = core::parseJson(body, "request body");
+  if (!parsed || !parsed->is_object()) {
+    return core::Error("SerializationException", 400,
+                       "Start of structure or map found where not expected");
+  }
+  return std::move(parsed->get_object());
+}
+
 AwsEndpoint::AwsEndpoint(core::IdGenerator& ids, core::Clock& clock, AwsEndpointOptions options)
     : ids_(ids), clock_(clock), options_(std::move(options)), pool_(options_.workers) {}
 

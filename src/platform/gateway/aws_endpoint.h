@@ -19,6 +19,7 @@
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "core/json.h"
 #include "core/result.h"
 #include "platform/gateway/http_message.h"
 #include "platform/runtime/worker_pool.h"
@@ -74,6 +75,10 @@ class AwsHttpService {
   virtual ServerResponse errorResponse(const ServerRequest& request, const core::Error& error,
                                        std::string_view requestId) = 0;
 };
+
+// The JSON request document of an AWS JSON-protocol call: an empty body is an empty
+// document; anything but a JSON object is AWS's SerializationException.
+core::Result<json::object> parseRequestDocument(std::string_view body);
 
 struct AwsAccessKey {
   std::string accessKeyId;

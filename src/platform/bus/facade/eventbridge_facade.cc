@@ -40,18 +40,11 @@ core::Result<std::string> EventBridgeFacade::call(std::string_view operation, st
     return core::Error("UnknownOperationException", 400,
                        fmt::format("Operation AWSEvents.{} is not supported", operation));
   }
-  json::object request;
-  if (!body.empty()) {
-    auto parsed = core::parseJson(body, "request body");
-    if (!parsed || !parsed->is_object()) {
-      return core::Error("SerializationException", 400,
-                         "Start of structure or map found where not expected");
-    }
-    request = std::move(parsed->get_object());
-  }
+  auto request = gateway::parseRequestDocument(body);
+  if (!request) return request.error();
   auto tenant = tenants_.find(accessKeyId);
   auto result = engine_.call(tenant == tenants_.end() ? std::string_view() : tenant->second,
-                             operation, request);
+                             operation, *request);
   if (!result) return result.error();
   return core::toJson(*result);
 }

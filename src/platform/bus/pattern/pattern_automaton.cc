@@ -526,33 +526,6 @@ void PatternAutomaton::match(const json::value& event, FlatEvent& scratch,
   match(scratch, out);
 }
 
-RuleSet::RuleSet() : automaton_(PatternAutomaton::build({})) {}
-
-void RuleSet::add(RuleId rule, std::shared_ptr<const EventPattern> pattern) {
-  core::MutexLock lock(mu_);
-  rules_[rule] = std::move(pattern);
-  rebuild();
-}
-
-void RuleSet::remove(RuleId rule) {
-  core::MutexLock lock(mu_);
-  if (rules_.erase(rule) > 0) rebuild();
-}
-
-void RuleSet::assign(std::map<RuleId, std::shared_ptr<const EventPattern>> rules) {
-  core::MutexLock lock(mu_);
-  rules_ = std::move(rules);
-  rebuild();
-}
-
-void RuleSet::rebuild() {
-  // Built outside the snapshot: matchers keep using the previous automaton meanwhile.
-  auto next = PatternAutomaton::build(rules_);
-  automaton_.store(std::move(next));
-}
-
-std::shared_ptr<const PatternAutomaton> RuleSet::snapshot() const { return automaton_.load(); }
-
 void RuleByRuleMatcher::add(RuleId rule, std::shared_ptr<const EventPattern> pattern) {
   Compiled compiled{rule, pattern, {}};
   for (const PatternAlternative& alternative : pattern->alternatives) {

@@ -11,10 +11,10 @@
 // the fields it used came from.
 //
 // An automaton is immutable once built, so any number of threads may match against it at
-// once; RuleSet (below) rebuilds and swaps it when rules change, so matching never waits.
+// once; the bus engine builds a new one when rules change and swaps it in (an atomic
+// shared_ptr), so matching never waits.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -23,7 +23,6 @@
 #include <vector>
 
 #include "core/json.h"
-#include "core/mutex.h"
 #include "platform/bus/pattern/event_fields.h"
 #include "platform/bus/pattern/event_pattern.h"
 
@@ -59,26 +58,6 @@ class PatternAutomaton {
 
   PathIndex paths_;
   std::vector<State> states_;  // [0] is the start
-};
-
-// The rules of one bus and the automaton built from them. add/remove rebuild the automaton
-// and publish it atomically; snapshot() is what a matcher thread holds while it matches.
-// Thread-safe.
-class RuleSet {
- public:
-  RuleSet();
-  void add(RuleId rule, std::shared_ptr<const EventPattern> pattern);
-  void remove(RuleId rule);
-  // Replaces every rule at once (one rebuild).
-  void assign(std::map<RuleId, std::shared_ptr<const EventPattern>> rules);
-  std::shared_ptr<const PatternAutomaton> snapshot() const;
-
- private:
-  void rebuild() REQUIRES(mu_);
-
-  core::Mutex mu_;
-  std::map<RuleId, std::shared_ptr<const EventPattern>> rules_ GUARDED_BY(mu_);
-  std::atomic<std::shared_ptr<const PatternAutomaton>> automaton_;
 };
 
 // The baseline the automaton is measured and tested against: every alternative of every

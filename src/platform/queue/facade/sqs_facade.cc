@@ -48,16 +48,9 @@ core::Result<std::string> SqsJsonService::call(std::string_view operation, std::
     return core::Error("UnknownOperationException", 400,
                        fmt::format("Operation AmazonSQS.{} is not supported", operation));
   }
-  json::object request;
-  if (!body.empty()) {
-    auto parsed = core::parseJson(body, "request body");
-    if (!parsed || !parsed->is_object()) {
-      return core::Error("SerializationException", 400,
-                         "Start of structure or map found where not expected");
-    }
-    request = std::move(parsed->get_object());
-  }
-  auto result = api_.call(*action, ownerOf(tenants_, accessKeyId), request);
+  auto request = gateway::parseRequestDocument(body);
+  if (!request) return request.error();
+  auto result = api_.call(*action, ownerOf(tenants_, accessKeyId), *request);
   if (!result) return result.error();
   return core::toJson(*result);
 }

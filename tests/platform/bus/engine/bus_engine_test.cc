@@ -4,6 +4,7 @@
 // engine's own batch (as the real queue engine does), so what "arrived" is what committed.
 #include "platform/bus/engine/bus_engine.h"
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -290,6 +291,35 @@ TEST_F(BusEngineTest, RulesAreValidatedAndScopedToTheirOwner) {
   ASSERT_TRUE(
       engine_->call("tenant-b", "PutEvents", json::object{{"Entries", json::array{entry}}}).ok());
   EXPECT_EQ(engine_->dispatchDueForTest(), 0u);
+}
+
+TEST_F(BusEngineTest, RulesChangeWhileOtherThreadsPutEvents) {
+  ruleToQueue(R"({"source":["shop"]})");  // stays throughout: every event reaches it
+  std::atomic<bool> done{false};
+  std::atomic<int> put{0};
+  std::vector<std::thread> producers;
+  for (int t = 0; t < 2; ++t) {
+    producers.emplace_back([&] {
+      json::object entry{{"Source", "shop"}, {"DetailType", "order"}, {"Detail", "{}"}};
+      while (!done) {
+        auto r = engine_->putEvents("", json::object{{"Entries", json::array{entry}}});
+        if (r.ok() && r->at("FailedEntryCount").as_int64() == 0) ++put;
+      }
+    });
+  }
+  for (int i = 0; i < 100; ++i) {
+    std::string name = fmt::format("churn-{}", i);
+    call("PutRule",
+         core::toJson(json::object{
+             {"Name", name}, {"EventPattern", fmt::format(R"({{"detail":{{"n":[{}]}}}})", i)}}));
+    if (i % 3 == 0) call("DeleteRule", core::toJson(json::object{{"Name", name}}));
+  }
+  done = true;
+  for (std::thread& t : producers) t.join();
+  while (engine_->dispatchDueForTest() > 0) {
+  }
+  EXPECT_GT(put.load(), 0);
+  EXPECT_EQ(sinks_.received.size(), static_cast<std::size_t>(put.load()));
 }
 
 TEST_F(BusEngineTest, TestEventPatternChecksTheEnvelope) {

@@ -1,14 +1,11 @@
 // The automaton against the rule-by-rule matcher on random patterns and events over a small
-// vocabulary (so that they often match), with many rules in one automaton; RuleSet swaps
-// while other threads match.
+// vocabulary (so that they often match), with many rules in one automaton.
 #include "platform/bus/pattern/pattern_automaton.h"
 
-#include <atomic>
 #include <map>
 #include <memory>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -179,40 +176,6 @@ TEST(PatternAutomatonTest, ArrayElementsAreNotMixedAcrossOneCondition) {
                        .value(),
                    scratch, out);
   EXPECT_EQ(out, (std::vector<RuleId>{1}));
-}
-
-TEST(PatternAutomatonTest, RulesChangeWhileOtherThreadsMatch) {
-  RuleSet set;
-  auto pattern = [](int i) {
-    return std::make_shared<const EventPattern>(
-        parseEventPattern(fmt::format(R"({{"detail":{{"n":[{}]}}}})", i)).value());
-  };
-  std::atomic<bool> done{false};
-  std::atomic<std::size_t> matched{0};
-  std::vector<std::thread> matchers;
-  for (int t = 0; t < 2; ++t) {
-    matchers.emplace_back([&] {
-      json::value event = core::parseJson(R"({"detail":{"n":0}})", "e").value();
-      FlatEvent scratch;
-      std::vector<RuleId> out;
-      while (!done) {
-        out.clear();
-        set.snapshot()->match(event, scratch, out);
-        matched += out.size();
-      }
-    });
-  }
-  set.add(0, pattern(0));  // the rule every matcher looks for stays throughout
-  for (int i = 1; i < 200; ++i) {
-    set.add(static_cast<RuleId>(i), pattern(i));
-    if (i % 3 == 0) set.remove(static_cast<RuleId>(i - 1));
-  }
-  done = true;
-  for (std::thread& t : matchers) t.join();
-  std::vector<RuleId> out;
-  FlatEvent scratch;
-  set.snapshot()->match(core::parseJson(R"({"detail":{"n":0}})", "e").value(), scratch, out);
-  EXPECT_EQ(out, (std::vector<RuleId>{0}));
 }
 
 }  // namespace
