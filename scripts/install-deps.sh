@@ -12,7 +12,7 @@ readonly DEBIAN_PACKAGES=(
   cmake ninja-build ccache g++ clang clang-format clang-tidy pkg-config make
   # libraries (see ARCHITECTURE.md, "Dependencies")
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
-  librocksdb-dev libsodium-dev libssl-dev libcurl4-openssl-dev libfmt-dev libcli11-dev
+  librocksdb-dev libsodium-dev libicu-dev libssl-dev libcurl4-openssl-dev libfmt-dev libcli11-dev
   libvalijson-dev libhowardhinnant-date-dev tzdata libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   # tcmalloc (minimal): the request path allocates small objects on several threads

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "apps/bakery/platform_targets.h"
+#include "handlers/auth/auth.h"
 #include "platform/bus/engine/engine_bus.h"
 #include "platform/bus/facade/eventbridge_facade.h"
 #include "platform/queue/engine/queue_engine.h"
@@ -62,8 +63,29 @@ core::Result<std::unique_ptr<Application>> Application::create(
                             "Start time of the process since the Unix epoch in seconds.", {},
                             [started] { return started; });
 
+  // Our access tokens: signed by the key ring (opened with the data directory), verified by
+  // the gateway's authorizer, which also trusts the configured external issuers.
+  const AuthConfig& auth = a.config_.auth;
+  identity::KeyRingOptions ring;
+  ring.algorithm = *core::jwt::parseAlgorithm(auth.algorithm);
+  ring.issuer = auth.issuer;
+  ring.audience = auth.audience;
+  ring.accessTokenLifetime = auth.accessTokenLifetime;
+  ring.rotationPeriod = auth.keyRotation;
+  ring.keysFile =
+      auth.keysFile.empty() ? a.config_.dataDir + "/keys/signing-keys.json" : auth.keysFile;
+  a.keyRing_ = std::make_unique<identity::KeyRing>(std::move(ring), a.clock_);
+  gateway::AuthorizerOptions authorizerOptions;
+  authorizerOptions.issuer = auth.issuer;
+  authorizerOptions.audience = auth.audience;
+  authorizerOptions.trustedIssuers = auth.trustedIssuers;
+  a.authorizer_ = std::make_unique<gateway::Authorizer>(
+      std::move(authorizerOptions), [&a] { return a.keyRing_->verificationKeys(); },
+      identity::curlFetch(), a.clock_);
+
   a.catalog_ = std::make_unique<runtime::FunctionCatalog>(*a.metrics_);
-  for (const auto& capability : capabilities) capability.wire(*a.catalog_);
+  CapabilityServices services{*a.keyRing_, a.clock_, a.config_};
+  for (const auto& capability : capabilities) capability.wire(*a.catalog_, services);
   for (const auto& [name, overrides] : a.config_.functions) {
     if (auto configured = a.catalog_->configure(name, overrides); !configured) {
       return configured.error();
@@ -84,10 +106,13 @@ core::Result<std::unique_ptr<Application>> Application::create(
   };
   a.invoker_ = std::make_unique<runtime::Invoker>(std::move(invokerOptions), a.clock_, *a.logger_,
                                                   *a.metrics_, *a.idempotency_);
-  gateway::ApiConfig api{a.config_.api, a.config_.cors, 0};
+  gateway::ApiConfig api{a.config_.api, a.config_.cors, 0, {}};
+  if (auth.enabled && a.catalog_->find(handlers::auth::kAuthorizerFunction)) {
+    api.apiKeyAuthorizer = handlers::auth::kAuthorizerFunction;
+  }
   auto gw = gateway::ApiGateway::create(
       std::move(api), gateway::ApiGateway::Deps{*a.catalog_, *a.invoker_, *a.logger_, *a.metrics_,
-                                                a.clock_, a.ids_});
+                                                a.clock_, a.ids_, a.authorizer_.get()});
   if (!gw) return gw.error();
   a.api_ = std::move(gw).value();
   return app;
@@ -116,6 +141,10 @@ core::Result<void> Application::serve() {
   engineOptions.ttlSweepInterval = config_.ttlSweep;
   tables_ = std::make_unique<table::engine::TableEngine>(*storage_, clock_, ids_, engineOptions);
   if (auto opened = tables_->open(); !opened) return opened.error();
+  if (auto created = createDeclaredTables(); !created) return created.error();
+  if (config_.auth.enabled) {
+    if (auto opened = keyRing_->open(); !opened) return opened.error();
+  }
   std::map<std::string, std::string> tenants;
   gateway::AwsEndpointOptions awsOptions;
   awsOptions.accessKeys.clear();
@@ -227,6 +256,23 @@ void Application::shutdown() {
   if (tables_) tables_->stop();
   logger_->log(LogLevel::kInfo, "stopped");
   logger_->flush();
+}
+
+core::Result<void> Application::createDeclaredTables() {
+  for (const auto& spec : catalog_->tables()) {
+    json::object request = runtime::tableJson(spec);
+    auto created = tables_->call("", table::Operation::kCreateTable, request);
+    if (!created && created.error().type() != "ResourceInUseException") return created.error();
+    if (created && !spec.ttlAttribute.empty()) {
+      auto ttl = tables_->call(
+          "", table::Operation::kUpdateTimeToLive,
+          json::object{{"TableName", spec.name},
+                       {"TimeToLiveSpecification",
+                        json::object{{"Enabled", true}, {"AttributeName", spec.ttlAttribute}}}});
+      if (!ttl) return ttl.error();
+    }
+  }
+  return {};
 }
 
 // --- Queue triggers -------------------------------------------------------------------------

@@ -18,8 +18,10 @@
 #include "core/result.h"
 #include "platform/bus/engine/bus_engine.h"
 #include "platform/gateway/api_gateway.h"
+#include "platform/gateway/authorizer.h"
 #include "platform/gateway/aws_endpoint.h"
 #include "platform/gateway/http_server.h"
+#include "platform/identity/key_ring.h"
 #include "platform/observability/logger.h"
 #include "platform/observability/metrics_registry.h"
 #include "platform/runtime/function_catalog.h"
@@ -72,12 +74,16 @@ class Application {
   explicit Application(ServeConfig config);
   // Starts config_.queueTriggers, creating queues they name that do not exist yet.
   core::Result<void> startQueueTriggers();
+  // Creates the tables capabilities declared that do not exist yet.
+  core::Result<void> createDeclaredTables();
 
   ServeConfig config_;
   core::SystemClock clock_;
   core::RandomIdGenerator ids_;
   std::unique_ptr<observability::Logger> logger_;
   std::unique_ptr<observability::MetricsRegistry> metrics_;
+  std::unique_ptr<identity::KeyRing> keyRing_;
+  std::unique_ptr<gateway::Authorizer> authorizer_;
   std::unique_ptr<runtime::FunctionCatalog> catalog_;
   std::unique_ptr<runtime::MemoryIdempotencyStore> idempotency_;
   std::unique_ptr<runtime::Invoker> invoker_;

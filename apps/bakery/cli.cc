@@ -87,7 +87,10 @@ int manifest(const Flags& flags, const std::vector<Capability>& extra) {
   json::array routes;
   for (const auto* fn : (*app)->catalog().all()) {
     for (const auto& r : fn->spec.routes) {
-      routes.push_back(json::object{{"routeKey", r}, {"function", fn->spec.name}});
+      routes.push_back(
+          json::object{{"routeKey", r.key},
+                       {"function", fn->spec.name},
+                       {"authorization", runtime::authorizationJson(r.authorization)}});
     }
   }
   json::object gateway;
@@ -107,8 +110,15 @@ int manifest(const Flags& flags, const std::vector<Capability>& extra) {
         {"allowHeaders", list(c.allowHeaders)},   {"exposeHeaders", list(c.exposeHeaders)},
         {"allowCredentials", c.allowCredentials}, {"maxAgeSeconds", c.maxAge.count()}};
   }
+  json::array tables;
+  for (const auto& t : (*app)->catalog().tables()) {
+    json::object table = runtime::tableJson(t);
+    if (!t.ttlAttribute.empty()) table["TimeToLiveAttribute"] = t.ttlAttribute;
+    tables.push_back(std::move(table));
+  }
   json::object out{{"functions", (*app)->catalog().manifest()},
                    {"routes", std::move(routes)},
+                   {"tables", std::move(tables)},
                    {"gateway", std::move(gateway)}};
   std::cout << core::toJson(out) << "\n";
   return 0;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/config_reader.h"
+#include "core/jwt.h"
 #include "platform/observability/logger.h"
 
 namespace bakery::app {
@@ -138,6 +139,65 @@ std::optional<core::Error> readQueueTriggers(core::ConfigReader& root,
   return std::nullopt;
 }
 
+// `auth`: the capability's settings and the authorizer's trusted issuers (an array: each
+// entry gets its own reader, as queueTriggers do).
+std::optional<core::Error> readAuth(core::ConfigReader& a, AuthConfig& out) {
+  a.readBool("enabled", out.enabled);
+  a.readString("issuer", out.issuer);
+  a.readString("audience", out.audience);
+  a.readString("algorithm", out.algorithm);
+  if (!core::jwt::parseAlgorithm(out.algorithm)) {
+    a.fail("algorithm", "must be EdDSA, RS256 or HS256");
+  }
+  if (out.issuer.empty()) a.fail("issuer", "must not be empty");
+  std::int64_t minutes = out.accessTokenLifetime.count() / 60;
+  a.readInt("accessTokenMinutes", 1, 24 * 60, minutes);
+  out.accessTokenLifetime = std::chrono::minutes(minutes);
+  std::int64_t days = out.keyRotation.count() / 86400;
+  a.readInt("keyRotationDays", 1, 3650, days);
+  out.keyRotation = std::chrono::hours(24 * days);
+  a.readString("keysFile", out.keysFile);
+  if (auto cost = a.child("passwordCost")) {
+    cost->readInt("iterations", 1, 100, out.passwordIterations);
+    cost->readInt("memoryKiB", 8, 4 * 1024 * 1024, out.passwordMemoryKiB);
+    cost->close();
+  }
+  a.readInt("signupsPerIpPerHour", 1, 1'000'000, out.signupsPerIpPerHour);
+  a.readInt("accountFailuresBeforeLockout", 1, 1000, out.accountFailuresBeforeLockout);
+  a.readInt("ipFailuresBeforeLockout", 1, 1'000'000, out.ipFailuresBeforeLockout);
+  const json::value* v = a.raw("trustedIssuers");
+  if (!v) return std::nullopt;
+  if (!v->is_array()) {
+    a.fail("trustedIssuers", "must be an array of objects");
+    return std::nullopt;
+  }
+  std::vector<gateway::TrustedIssuer> issuers;
+  const json::array& entries = v->get_array();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    std::string path = fmt::format("auth.trustedIssuers[{}]", i);
+    if (!entries[i].is_object()) {
+      a.fail(fmt::format("trustedIssuers[{}]", i), "must be an object");
+      return std::nullopt;
+    }
+    core::ConfigReader r(entries[i].get_object(), path);
+    gateway::TrustedIssuer& t = issuers.emplace_back();
+    r.readString("issuer", t.issuer);
+    r.readString("jwksUri", t.jwksUri);
+    r.readString("audience", t.audience);
+    r.readString("tenant", t.tenant);
+    r.readString("rolesClaim", t.rolesClaim);
+    if (t.issuer.empty()) r.fail("issuer", "is required");
+    if (t.tenant.empty()) r.fail("tenant", "is required");
+    if (!t.jwksUri.starts_with("http://") && !t.jwksUri.starts_with("https://")) {
+      r.fail("jwksUri", "must be an http(s) URL");
+    }
+    if (t.issuer == out.issuer) r.fail("issuer", "must differ from auth.issuer");
+    if (auto read = r.finish(); !read) return read.error();
+  }
+  out.trustedIssuers = std::move(issuers);
+  return std::nullopt;
+}
+
 }  // namespace
 
 core::Result<void> applyConfigFile(const json::value& document, ServeConfig& config) {
@@ -222,8 +282,14 @@ core::Result<void> applyConfigFile(const json::value& document, ServeConfig& con
     fns->close();
   }
   std::optional<core::Error> triggerError = readQueueTriggers(root, config.queueTriggers);
+  std::optional<core::Error> authError;
+  if (auto auth = root.child("auth")) {
+    authError = readAuth(*auth, config.auth);
+    auth->close();
+  }
   if (auto read = root.finish(); !read) return read;
   if (triggerError) return *triggerError;
+  if (authError) return *authError;
   return {};
 }
 

@@ -40,6 +40,23 @@ struct QueueTriggerConfig {
   bool reportBatchItemFailures = false;
 };
 
+// The auth capability and the gateway's authorizer.
+struct AuthConfig {
+  bool enabled = true;
+  std::string issuer = "bakery";    // the `iss` of our access tokens
+  std::string audience = "bakery";  // their `aud`
+  std::string algorithm = "EdDSA";  // EdDSA, RS256 or HS256
+  std::chrono::seconds accessTokenLifetime{std::chrono::minutes(15)};
+  std::chrono::seconds keyRotation{std::chrono::hours(24 * 30)};
+  std::string keysFile;  // empty: <dataDir>/keys/signing-keys.json
+  std::int64_t passwordIterations = 2;
+  std::int64_t passwordMemoryKiB = 19456;
+  std::int64_t signupsPerIpPerHour = 10;
+  std::int64_t accountFailuresBeforeLockout = 5;
+  std::int64_t ipFailuresBeforeLockout = 50;
+  std::vector<gateway::TrustedIssuer> trustedIssuers;
+};
+
 struct ServeConfig {
   HostPort listen{"127.0.0.1", 8080};
   HostPort awsListen{"127.0.0.1", 4566};
@@ -62,6 +79,7 @@ struct ServeConfig {
   std::map<std::string, AccessKeyConfig> accessKeys{{"test", {"test", ""}}};
   std::chrono::milliseconds ttlSweep{30'000};
   std::vector<QueueTriggerConfig> queueTriggers;
+  AuthConfig auth;
 };
 
 // "HOST:PORT" (IPv6 as "[::1]:PORT"); the error names `field`.

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include <bakery/bus.h>
+#include <bakery/identity.h>
 #include <bakery/table/table.h>
 
 #include "core/json.h"
@@ -52,6 +53,14 @@ class Context {
   virtual table::Tables& tables() = 0;
   // The event bus, scoped to this invocation's tenant (its buses, rules and targets).
   virtual Bus& bus() = 0;
+  // The caller as the gateway's authorizer established it; null on a public route and for
+  // triggers other than HTTP.
+  virtual const Identity* identity() const = 0;
+  // The table store and the bus of the tenant `tenant` ("" is the system scope), for
+  // functions declared Tenancy::kSystem; for any other function every call through these
+  // handles fails with AccessDeniedException.
+  virtual table::Tables& tablesOf(std::string_view tenant) = 0;
+  virtual Bus& busOf(std::string_view tenant) = 0;
 };
 
 }  // namespace bakery

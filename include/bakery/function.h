@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <bakery/context.h>
+#include <bakery/identity.h>
 
 #include "core/json.h"
 
@@ -50,12 +51,42 @@ enum class Execution {
   kInline,
 };
 
+// Whose data a function's Context reaches.
+enum class Tenancy {
+  // The caller's: tables() and bus() are scoped to the identity's tenant (the system scope
+  // when the route is public). The default, and the only choice for business logic.
+  kCaller,
+  // Also any tenant's, named explicitly through Context::tablesOf() / busOf(): for the few
+  // platform-level functions (sign-up, log-in, authorizers) that must act before a tenant is
+  // known. Visible in review by design.
+  kSystem,
+};
+
+// A table a capability needs. Created at start-up when missing (pay per request), listed by
+// `bakery manifest`. Definitions are shared; every tenant has its own items.
+struct TableSpec {
+  struct Key {
+    std::string name;
+    char type = 'S';  // 'S', 'N' or 'B'
+  };
+  struct Index {
+    std::string name;
+    Key partitionKey;
+    std::optional<Key> sortKey;  // projection: ALL
+  };
+  std::string name;
+  Key partitionKey;
+  std::optional<Key> sortKey;
+  std::vector<Index> globalIndexes;
+  std::string ttlAttribute;  // empty: no TTL
+};
+
 struct FunctionSpec {
   std::string name;         // `capability.verb`, e.g. `diag.echo`
   std::string description;  // one line, shown by `bakery manifest`
   Handler handler;
-  // HTTP triggers: `METHOD /path/{param}`, `ANY /path/{proxy+}`, or `$default`.
-  std::vector<std::string> routes;
+  // HTTP triggers with their authorization (see identity.h; a bare key needs a valid token).
+  std::vector<Route> routes;
   std::chrono::milliseconds timeout{3000};  // Lambda's default
   // At most this many concurrent invocations; excess callers get 429 at once.
   std::optional<int> reservedConcurrency;
@@ -65,6 +96,7 @@ struct FunctionSpec {
   std::optional<json::value> bodySchema;
   std::optional<IdempotencyOptions> idempotency;
   Execution execution = Execution::kPool;
+  Tenancy tenancy = Tenancy::kCaller;
 };
 
 class FunctionRegistry {
@@ -72,6 +104,9 @@ class FunctionRegistry {
   virtual ~FunctionRegistry() = default;
   // Declares a function. Invalid specs (duplicate name, bad route) fail start-up loudly.
   virtual void add(FunctionSpec spec) = 0;
+  // Declares a table the capability's functions use. A second declaration of the same name
+  // must be identical.
+  virtual void addTable(TableSpec spec) = 0;
 };
 
 }  // namespace bakery

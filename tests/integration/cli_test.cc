@@ -1,6 +1,7 @@
 // The `bakery` command line: manifest and invoke.
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "integration.h"
 
@@ -13,16 +14,28 @@ TEST(CliTest, ManifestPrintsEveryFunctionRouteAndSetting) {
   auto r = runCommand({bakeryBinary(), "manifest"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   auto m = parse(r.out).as_object();
-  const auto& fns = m.at("functions").as_array();
-  ASSERT_EQ(fns.size(), 1u);
-  const auto& echo = fns[0].as_object();
-  EXPECT_EQ(echo.at("name"), "diag.echo");
-  EXPECT_EQ(echo.at("routes"), (json::array{"ANY /v1/diag/echo"}));
+  std::map<std::string, json::object> fns;
+  for (const auto& f : m.at("functions").as_array()) {
+    fns[std::string(f.at("name").as_string())] = f.as_object();
+  }
+  ASSERT_TRUE(fns.contains("diag.echo"));
+  ASSERT_TRUE(fns.contains("auth.api"));
+  ASSERT_TRUE(fns.contains("auth.authorizer"));
+  const auto& echo = fns["diag.echo"];
+  EXPECT_EQ(echo.at("routes"), (json::array{"ANY /v1/diag/echo", "ANY /v1/diag/echo-authorized"}));
   EXPECT_EQ(echo.at("timeoutMs"), 3000);
   EXPECT_TRUE(echo.at("reservedConcurrency").is_null());
-  EXPECT_EQ(
-      m.at("routes"),
-      (json::array{json::object{{"routeKey", "ANY /v1/diag/echo"}, {"function", "diag.echo"}}}));
+  EXPECT_EQ(fns["auth.api"].at("tenancy"), "system");
+  std::map<std::string, json::value> routes;
+  for (const auto& route : m.at("routes").as_array()) {
+    routes[std::string(route.at("routeKey").as_string())] = route.at("authorization");
+  }
+  EXPECT_EQ(routes["ANY /v1/diag/echo"], (json::object{{"type", "NONE"}}));
+  EXPECT_EQ(routes["ANY /v1/diag/echo-authorized"].at("type"), "JWT_OR_API_KEY");
+  EXPECT_EQ(routes["POST /v1/auth/login"], (json::object{{"type", "NONE"}}));
+  EXPECT_EQ(routes["GET /v1/users"].at("scopes"), (json::array{"users:read"}));
+  // The tables the capabilities declared, as CreateTable documents.
+  EXPECT_FALSE(m.at("tables").as_array().empty());
   EXPECT_EQ(m.at("gateway").at("payloadFormatVersion"), "2.0");
 }
 
@@ -30,7 +43,7 @@ TEST(CliTest, ManifestReflectsTheConfiguration) {
   char tmpl[] = "/tmp/bakery-cli-XXXXXX";
   ASSERT_TRUE(mkdtemp(tmpl));
   std::string off = std::string(tmpl) + "/off.json", tuned = std::string(tmpl) + "/tuned.json";
-  std::ofstream(off) << R"({"diag": false})";
+  std::ofstream(off) << R"({"diag": false, "auth": {"enabled": false}})";
   std::ofstream(tuned)
       << R"({"functions": {"diag.echo": {"timeoutMs": 500, "reservedConcurrency": 3, "environment": {"A": "b"}}}})";
   auto none = runCommand({bakeryBinary(), "manifest", "--config", off});

@@ -81,7 +81,7 @@ void wireTestbed(FunctionRegistry& registry) {
                                   std::chrono::milliseconds(intField(body, "maxMs", 5000)));
         return json::object{{"opened", opened}};
       },
-      .routes = {"POST /v1/test/wait"},
+      .routes = {{"POST /v1/test/wait", Authorization::none()}},
       .timeout = std::chrono::seconds(10),
   });
   registry.add(FunctionSpec{
@@ -93,14 +93,17 @@ void wireTestbed(FunctionRegistry& registry) {
         if (req.method() == "POST") gates->open(name);
         return gates->state(name);
       },
-      .routes = {"GET /v1/test/gates/{gate}", "POST /v1/test/gates/{gate}/open"},
+      .routes = {{"GET /v1/test/gates/{gate}", Authorization::none()},
+                 {"POST /v1/test/gates/{gate}/open", Authorization::none()}},
   });
   registry.add(FunctionSpec{
       .name = "test.echo",
       .description = "Returns its event, on routes with path parameters.",
       .handler = [](const json::value& event, Context&) { return event; },
-      .routes = {"GET /v1/test/items/{id}", "GET /v1/test/items/special",
-                 "ANY /v1/test/files/{path+}", "DELETE /v1/test/items/{id}"},
+      .routes = {{"GET /v1/test/items/{id}", Authorization::none()},
+                 {"GET /v1/test/items/special", Authorization::none()},
+                 {"ANY /v1/test/files/{path+}", Authorization::none()},
+                 {"DELETE /v1/test/items/{id}", Authorization::none()}},
   });
   registry.add(FunctionSpec{
       .name = "test.notes",
@@ -118,7 +121,7 @@ void wireTestbed(FunctionRegistry& registry) {
         if (!got || !*got) return json::object{{"error", "not found after put"}};
         return json::object{{"id", id}, {"text", (**got).at("text").scalar()}};
       },
-      .routes = {"POST /v1/test/notes"},
+      .routes = {{"POST /v1/test/notes", Authorization::none()}},
   });
   registry.add(FunctionSpec{
       .name = "test.throw",
@@ -126,13 +129,13 @@ void wireTestbed(FunctionRegistry& registry) {
       .handler = [](const json::value&, Context&) -> json::value {
         throw std::runtime_error("boom: internal-detail-7f3a");
       },
-      .routes = {"ANY /v1/test/throw"},
+      .routes = {{"ANY /v1/test/throw", Authorization::none()}},
   });
   registry.add(FunctionSpec{
       .name = "test.validate",
       .description = "Echoes a body that satisfies its JSON Schema.",
       .handler = [](const json::value& event, Context&) -> json::value { return bodyOf(event); },
-      .routes = {"POST /v1/test/validate"},
+      .routes = {{"POST /v1/test/validate", Authorization::none()}},
       .bodySchema = json::parse(R"({
         "type": "object",
         "required": ["name", "owner"],
@@ -163,7 +166,7 @@ void wireTestbed(FunctionRegistry& registry) {
             .jsonBody(json::object{{"orderId", stringField(body, "orderId")}, {"run", run}})
             .toJson();
       },
-      .routes = {"POST /v1/test/orders"},
+      .routes = {{"POST /v1/test/orders", Authorization::none()}},
       .idempotency = IdempotencyOptions{.bodyKeyPointer = "/orderId"},
   });
   registry.add(FunctionSpec{
@@ -174,7 +177,7 @@ void wireTestbed(FunctionRegistry& registry) {
         auto it = body.find("result");
         return it == body.end() ? json::value(nullptr) : it->value();
       },
-      .routes = {"POST /v1/test/respond"},
+      .routes = {{"POST /v1/test/respond", Authorization::none()}},
   });
   registry.add(FunctionSpec{
       .name = "test.log",
@@ -187,7 +190,7 @@ void wireTestbed(FunctionRegistry& registry) {
                                                      {"visible", "plain-value"}}}});
         return json::object{{"logged", true}};
       },
-      .routes = {"POST /v1/test/log"},
+      .routes = {{"POST /v1/test/log", Authorization::none()}},
   });
   registry.add(FunctionSpec{
       .name = "test.sleep",
@@ -197,7 +200,7 @@ void wireTestbed(FunctionRegistry& registry) {
         std::this_thread::sleep_for(std::chrono::milliseconds(ms));
         return json::object{{"slept", ms}};
       },
-      .routes = {"POST /v1/test/sleep"},
+      .routes = {{"POST /v1/test/sleep", Authorization::none()}},
       .timeout = std::chrono::seconds(30),
   });
   registry.add(FunctionSpec{
@@ -212,7 +215,7 @@ void wireTestbed(FunctionRegistry& registry) {
                             {"remainingMs", ctx.remaining().count()},
                             {"greeting", ctx.env("GREETING").value_or("")}};
       },
-      .routes = {"GET /v1/test/context"},
+      .routes = {{"GET /v1/test/context", Authorization::none()}},
       .timeout = std::chrono::seconds(2),
       .environment = {{"GREETING", "hello"}},
   });

@@ -3,5 +3,9 @@
 #include "support/testbed_functions.h"
 
 int main(int argc, char** argv) {
-  return bakery::app::runCli(argc, argv, {{"testbed", &bakery::testing::wireTestbed}});
+  return bakery::app::runCli(
+      argc, argv,
+      {{"testbed", [](bakery::FunctionRegistry& registry, const bakery::app::CapabilityServices&) {
+          bakery::testing::wireTestbed(registry);
+        }}});
 }

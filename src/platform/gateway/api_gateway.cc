@@ -15,6 +15,24 @@
 namespace bakery::gateway {
 namespace {
 
+// requestContext.authorizer as API Gateway fills it: `jwt` {claims, scopes} for a token,
+// `lambda` (the authorizer function's context) for an API key.
+json::object authorizerContext(const Identity& identity) {
+  json::array roles(identity.roles.begin(), identity.roles.end());
+  json::array scopes(identity.scopes.begin(), identity.scopes.end());
+  if (identity.source == Identity::Source::kApiKey) {
+    return json::object{{"lambda", json::object{{"tenant", identity.tenant},
+                                                {"subject", identity.subject},
+                                                {"roles", std::move(roles)},
+                                                {"scopes", std::move(scopes)}}}};
+  }
+  return json::object{{"jwt", json::object{{"claims", json::object{{"sub", identity.subject},
+                                                                   {"tenant", identity.tenant},
+                                                                   {"iss", identity.issuer},
+                                                                   {"roles", roles}}},
+                                           {"scopes", std::move(scopes)}}}};
+}
+
 ServerResponse jsonResponse(int status, const json::value& body) {
   ServerResponse r;
   r.status = status;
@@ -27,12 +45,96 @@ ServerResponse jsonResponse(int status, const json::value& body) {
 
 core::Result<std::unique_ptr<ApiGateway>> ApiGateway::create(ApiConfig config, Deps deps) {
   Router router;
+  std::unordered_map<std::string, Authorization> authorizations;
   for (const auto* fn : deps.catalog.all()) {
     for (const auto& route : fn->spec.routes) {
-      if (auto added = router.add(route, fn->spec.name); !added) return added.error();
+      if (auto added = router.add(route.key, fn->spec.name); !added) return added.error();
+      authorizations.emplace(route.key, route.authorization);
     }
   }
-  return std::unique_ptr<ApiGateway>(new ApiGateway(std::move(config), deps, std::move(router)));
+  runtime::RegisteredFunction* apiKeyFunction = nullptr;
+  if (!config.apiKeyAuthorizer.empty()) {
+    apiKeyFunction = deps.catalog.find(config.apiKeyAuthorizer);
+    if (!apiKeyFunction) {
+      return core::Error::validation(
+          fmt::format("API key authorizer '{}' is not a registered function",
+                      config.apiKeyAuthorizer),
+          "auth.apiKeyAuthorizer");
+    }
+  }
+  std::unique_ptr<ApiGateway> gateway(new ApiGateway(std::move(config), deps, std::move(router)));
+  gateway->authorizations_ = std::move(authorizations);
+  gateway->apiKeyFunction_ = apiKeyFunction;
+  if (deps.authorizer && apiKeyFunction) {
+    ApiGateway* self = gateway.get();
+    deps.authorizer->setApiKeyCheck([self](const std::string& key, const ServerRequest& request,
+                                           const std::string& routeKey,
+                                           std::function<void(core::Result<Identity>)> done) {
+      self->checkApiKey(key, request, routeKey, std::move(done));
+    });
+  }
+  return gateway;
+}
+
+void ApiGateway::checkApiKey(const std::string& key, const ServerRequest& request,
+                             const std::string& routeKey,
+                             std::function<void(core::Result<Identity>)> done) {
+  std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
+  std::string method = routeKey.substr(0, routeKey.find(' '));
+  runtime::InvocationRequest inv;
+  inv.requestId = deps_.ids.uuid();
+  inv.trace = continueOrStartTrace(request.header("traceparent"), deps_.ids);
+  inv.event = json::object{
+      {"version", "2.0"},
+      {"type", "REQUEST"},
+      {"routeArn",
+       fmt::format("arn:aws:execute-api:{}:{}:{}/{}/{}{}", "us-east-1", config_.identity.accountId,
+                   config_.identity.apiId, config_.identity.stage, request.method, path)},
+      {"identitySource", json::array{json::value(key)}},
+      {"routeKey", routeKey},
+      {"rawPath", path},
+      {"requestContext", json::object{{"requestId", inv.requestId},
+                                      {"http", json::object{{"method", request.method},
+                                                            {"path", path},
+                                                            {"sourceIp", request.sourceIp}}}}}};
+  deps_.invoker.invoke(
+      *apiKeyFunction_, std::move(inv),
+      [this, done = std::move(done)](runtime::InvocationResult result) {
+        auto invalid = [] { return core::Error("UnauthorizedException", 401, "Invalid API key"); };
+        if (result.error) {
+          deps_.logger.log(LogLevel::kWarn, "API key authorizer failed",
+                           {{"error", result.error->message()}});
+          return done(result.error->status() >= 500 ? *result.error : invalid());
+        }
+        const json::object* r = result.response.if_object();
+        const json::value* ok = r ? r->if_contains("isAuthorized") : nullptr;
+        if (!ok || !ok->is_bool() || !ok->get_bool()) return done(invalid());
+        const json::value* c = r->if_contains("context");
+        if (!c || !c->is_object()) return done(invalid());
+        const json::object& ctx = c->get_object();
+        Identity id;
+        id.source = Identity::Source::kApiKey;
+        auto text = [&](std::string_view name) {
+          const json::value* v = ctx.if_contains(name);
+          return v && v->is_string() ? std::string(v->get_string()) : std::string();
+        };
+        auto list = [&](std::string_view name) {
+          std::vector<std::string> out;
+          const json::value* v = ctx.if_contains(name);
+          if (v && v->is_array()) {
+            for (const auto& e : v->get_array()) {
+              if (e.is_string()) out.emplace_back(e.get_string());
+            }
+          }
+          return out;
+        };
+        id.tenant = text("tenant");
+        id.subject = text("subject");
+        id.scopes = list("scopes");
+        id.roles = list("roles");
+        if (id.tenant.empty() || id.subject.empty()) return done(invalid());
+        done(std::move(id));
+      });
 }
 
 ApiGateway::ApiGateway(ApiConfig config, Deps deps, Router router)
@@ -145,16 +247,55 @@ void ApiGateway::handle(ServerRequest request, Responder respond) {
     return respond(std::move(r));
   }
   RouteMatch& route = std::get<RouteMatch>(matched);
+  auto authIt = authorizations_.find(route.routeKey);
+  if (authIt == authorizations_.end() || authIt->second.isPublic) {
+    return dispatch(request, std::move(route), std::nullopt, std::move(requestId),
+                    std::move(origin), received, std::move(respond));
+  }
+  if (!deps_.authorizer) {
+    ServerResponse r = errorResponse(
+        core::Error("UnauthorizedException", 401, "No authorizer is configured"), requestId);
+    finishResponse(r, requestId, origin);
+    return respond(std::move(r));
+  }
+  // The request outlives this call when an API key is checked by a function.
+  auto held = std::make_shared<ServerRequest>(std::move(request));
+  auto routeKey = route.routeKey;
+  deps_.authorizer->authorize(
+      *held, routeKey, authIt->second,
+      [this, held, route = std::move(route), requestId, origin, received,
+       respond = std::move(respond)](core::Result<std::optional<Identity>> identity) mutable {
+        if (!identity) {
+          ServerResponse r = errorResponse(identity.error(), requestId);
+          r.set("www-authenticate", bearerChallenge(identity.error()));
+          finishResponse(r, requestId, origin);
+          return respond(std::move(r));
+        }
+        dispatch(*held, std::move(route), std::move(identity).value(), std::move(requestId),
+                 std::move(origin), received, std::move(respond));
+      });
+}
+
+void ApiGateway::dispatch(const ServerRequest& request, RouteMatch route,
+                          std::optional<Identity> identity, std::string requestId,
+                          std::string origin, core::Clock::MonoTime received, Responder respond) {
   runtime::RegisteredFunction* fn = deps_.catalog.find(route.target);
+  json::object authorizer;
+  if (identity) authorizer = authorizerContext(*identity);
 
   runtime::InvocationRequest inv;
   inv.trace = continueOrStartTrace(request.header("traceparent"), deps_.ids);
   // One arena per event: it lives exactly as long as the event (and any copy of it).
-  inv.event = buildEvent(EventInputs{request, route, config_.identity, requestId,
-                                     deps_.clock.wallNow(), config_.listenPort, nullptr},
-                         json::make_shared_resource<json::monotonic_resource>(4096));
+  inv.event =
+      buildEvent(EventInputs{request, route, config_.identity, requestId, deps_.clock.wallNow(),
+                             config_.listenPort, identity ? &authorizer : nullptr},
+                 json::make_shared_resource<json::monotonic_resource>(4096));
   inv.requestId = requestId;
   inv.route = route.routeKey;
+  if (identity) {
+    inv.tenant = identity->tenant;
+    inv.identity = std::move(identity);
+  }
   std::string traceId = inv.trace.traceId;
   std::size_t bytesIn = request.body.size();
 

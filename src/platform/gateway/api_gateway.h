@@ -1,8 +1,9 @@
 // ApiGateway: the app listener's request path, as ARCHITECTURE.md draws it.
 //
 //   built-ins (/healthz, /readyz, /metrics) -> CORS preflight -> route match (404/405) ->
-//   payload 2.0 event -> invoker (schema, idempotency, concurrency, deadline) ->
-//   response mapping -> request id, trace and CORS headers -> one log line + metrics.
+//   authorizer (the route's Authorization: 401/403) -> payload 2.0 event -> invoker (schema,
+//   idempotency, concurrency, deadline) -> response mapping -> request id, trace and CORS headers
+//   -> one log line + metrics.
 //
 // Every request gets a request id (a valid incoming x-request-id is echoed, otherwise a new
 // one) returned as `x-request-id`, and a W3C trace context passed to the function. Errors use
@@ -21,6 +22,7 @@
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "platform/gateway/authorizer.h"
 #include "platform/gateway/cors.h"
 #include "platform/gateway/http_message.h"
 #include "platform/gateway/payload_v2.h"
@@ -36,6 +38,9 @@ struct ApiConfig {
   ApiIdentity identity;
   std::optional<CorsConfig> cors;
   std::uint16_t listenPort = 0;  // for x-forwarded-port
+  // The function that checks API keys (an API Gateway Lambda authorizer, payload 2.0, simple
+  // responses); empty: API keys are refused.
+  std::string apiKeyAuthorizer;
 };
 
 // A named check that /readyz runs: true when that engine is open and serving.
@@ -50,6 +55,8 @@ class ApiGateway final : public RequestHandler {
     observability::MetricsRegistry& metrics;
     const core::Clock& clock;
     core::IdGenerator& ids;
+    // Null: every route that is not public answers 401.
+    Authorizer* authorizer = nullptr;
   };
 
   // Builds the route table from every function's routes; a bad or duplicate route fails.
@@ -68,6 +75,12 @@ class ApiGateway final : public RequestHandler {
   bool handleBuiltin(const ServerRequest& request, std::string_view path,
                      const std::string& requestId, Responder& respond);
   ServerResponse errorResponse(const core::Error& error, std::string_view requestId) const;
+  // The request once its caller is known: event, invocation, response.
+  void dispatch(const ServerRequest& request, RouteMatch route, std::optional<Identity> identity,
+                std::string requestId, std::string origin, core::Clock::MonoTime received,
+                Responder respond);
+  void checkApiKey(const std::string& key, const ServerRequest& request,
+                   const std::string& routeKey, std::function<void(core::Result<Identity>)> done);
   void finishResponse(ServerResponse& response, const std::string& requestId,
                       std::string_view origin) const;
 
@@ -80,6 +93,8 @@ class ApiGateway final : public RequestHandler {
   observability::Counter* notFound_;
   // Created for every route at start-up, so the request path never takes the registry lock.
   std::unordered_map<std::string, observability::Histogram*> routeDurations_;
+  std::unordered_map<std::string, Authorization> authorizations_;  // by route key
+  runtime::RegisteredFunction* apiKeyFunction_ = nullptr;
 };
 
 }  // namespace bakery::gateway

@@ -43,11 +43,18 @@ struct FunctionOverrides {
   std::map<std::string, std::string> environment;  // merged over the spec's
 };
 
+// A route's authorization as `bakery manifest` prints it: {"type": NONE | JWT | API_KEY |
+// JWT_OR_API_KEY, "scopes", "roles"}.
+json::object authorizationJson(const Authorization& authorization);
+// The CreateTable request document (DynamoDB JSON) of a declared table.
+json::object tableJson(const TableSpec& table);
+
 class FunctionCatalog final : public FunctionRegistry {
  public:
   explicit FunctionCatalog(observability::MetricsRegistry& metrics);
 
   void add(FunctionSpec spec) override;
+  void addTable(TableSpec spec) override;
   core::Result<void> configure(std::string_view name, const FunctionOverrides& overrides);
 
   const RegisteredFunction* find(std::string_view name) const;
@@ -56,6 +63,8 @@ class FunctionCatalog final : public FunctionRegistry {
   std::vector<const RegisteredFunction*> all() const;
   // Every function with its routes and settings, as `bakery manifest` prints it.
   json::array manifest() const;
+  // The tables capabilities declared, in declaration order.
+  const std::vector<TableSpec>& tables() const { return tables_; }
 
   static constexpr std::chrono::milliseconds kMaxTimeout{900'000};  // Lambda's 15 minutes
 
@@ -63,6 +72,7 @@ class FunctionCatalog final : public FunctionRegistry {
   observability::MetricsRegistry& metrics_;
   std::vector<std::unique_ptr<RegisteredFunction>> functions_;
   std::map<std::string, RegisteredFunction*, std::less<>> byName_;
+  std::vector<TableSpec> tables_;
 };
 
 }  // namespace bakery::runtime

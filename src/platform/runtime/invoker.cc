@@ -17,69 +17,82 @@ namespace {
 
 constexpr std::size_t kMaxIdempotencyKeyBytes = 256;
 
-// The table store of a process that has none (`bakery invoke` without a data directory).
+// The table store of a process that has none, or of a tenant the function may not reach.
 class UnavailableTables final : public table::Tables {
  public:
+  explicit UnavailableTables(core::Error why) : why_(std::move(why)) {}
   std::unique_ptr<table::Table> open(std::string_view name) override {
-    return std::make_unique<UnavailableTable>(std::string(name));
+    return std::make_unique<UnavailableTable>(std::string(name), why_);
   }
   core::Result<void> transactWrite(const std::vector<table::TransactionAction>&,
                                    std::string_view) override {
-    return unavailable();
+    return why_;
   }
 
  private:
-  static core::Error unavailable() {
-    return core::Error("ServiceUnavailable", 503, "No table store is configured in this process");
-  }
   class UnavailableTable final : public table::Table {
    public:
-    explicit UnavailableTable(std::string name) : name_(std::move(name)) {}
+    UnavailableTable(std::string name, core::Error why)
+        : name_(std::move(name)), why_(std::move(why)) {}
     const std::string& name() const override { return name_; }
     core::Result<std::optional<table::AttributeMap>> put(const table::AttributeMap&,
                                                          const table::PutOptions&) override {
-      return unavailable();
+      return why_;
     }
     core::Result<std::optional<table::AttributeMap>> get(const table::AttributeMap&,
                                                          const table::GetOptions&) override {
-      return unavailable();
+      return why_;
     }
     core::Result<std::optional<table::AttributeMap>> update(const table::AttributeMap&,
                                                             const table::Update&,
                                                             const table::UpdateOptions&) override {
-      return unavailable();
+      return why_;
     }
     core::Result<std::optional<table::AttributeMap>> remove(const table::AttributeMap&,
                                                             const table::DeleteOptions&) override {
-      return unavailable();
+      return why_;
     }
     core::Result<table::Page> query(const table::KeyCondition&,
                                     const table::QueryOptions&) override {
-      return unavailable();
+      return why_;
     }
-    core::Result<table::Page> scan(const table::ScanOptions&) override { return unavailable(); }
+    core::Result<table::Page> scan(const table::ScanOptions&) override { return why_; }
 
    private:
     std::string name_;
+    core::Error why_;
   };
+  core::Error why_;
 };
 
-// The bus of a process that has none.
+core::Error noTables() {
+  return core::Error("ServiceUnavailable", 503, "No table store is configured in this process");
+}
+
+// The bus of a process that has none, or of a tenant the function may not reach.
 class UnavailableBus final : public Bus {
  public:
+  explicit UnavailableBus(core::Error why) : why_(std::move(why)) {}
   core::Result<std::vector<PutEventResult>> put(const std::vector<EventEntry>&) override {
-    return unavailable();
+    return why_;
   }
   core::Result<std::vector<PutEventResult>> putWithWrites(
       const std::vector<table::TransactionAction>&, const std::vector<EventEntry>&) override {
-    return unavailable();
+    return why_;
   }
 
  private:
-  static core::Error unavailable() {
-    return core::Error("ServiceUnavailable", 503, "No event bus is configured in this process");
-  }
+  core::Error why_;
 };
+
+core::Error noBus() {
+  return core::Error("ServiceUnavailable", 503, "No event bus is configured in this process");
+}
+
+core::Error notSystemFunction() {
+  return core::Error("AccessDeniedException", 403,
+                     "Only functions declared Tenancy::kSystem may name another tenant");
+}
 
 class InvocationContext final : public Context {
  public:
@@ -117,19 +130,18 @@ class InvocationContext final : public Context {
     for (auto& kv : fields) line[kv.key()] = std::move(kv.value());
     logger_.log(level, std::move(line));
   }
-  table::Tables& tables() override {
-    if (!tables_) {
-      if (tablesProvider_) tables_ = tablesProvider_(request_.tenant);
-      if (!tables_) tables_ = std::make_unique<UnavailableTables>();
-    }
-    return *tables_;
+  table::Tables& tables() override { return scopeOf(request_.tenant).tables(*this); }
+  Bus& bus() override { return scopeOf(request_.tenant).bus(*this); }
+  const Identity* identity() const override {
+    return request_.identity ? &*request_.identity : nullptr;
   }
-  Bus& bus() override {
-    if (!bus_) {
-      if (busProvider_) bus_ = busProvider_(request_.tenant);
-      if (!bus_) bus_ = std::make_unique<UnavailableBus>();
-    }
-    return *bus_;
+  table::Tables& tablesOf(std::string_view tenant) override {
+    if (fn_.spec.tenancy != Tenancy::kSystem) return denied_.tables(*this);
+    return scopeOf(tenant).tables(*this);
+  }
+  Bus& busOf(std::string_view tenant) override {
+    if (fn_.spec.tenancy != Tenancy::kSystem) return denied_.bus(*this);
+    return scopeOf(tenant).bus(*this);
   }
 
  private:
@@ -140,8 +152,46 @@ class InvocationContext final : public Context {
   observability::Logger& logger_;
   const std::function<std::unique_ptr<table::Tables>(std::string_view)>& tablesProvider_;
   const std::function<std::unique_ptr<Bus>(std::string_view)>& busProvider_;
-  std::unique_ptr<table::Tables> tables_;
-  std::unique_ptr<Bus> bus_;
+
+  // The handles of one tenant, opened on first use.
+  struct Scope {
+    std::string tenant;
+    bool denied = false;
+    std::unique_ptr<table::Tables> tables_;
+    std::unique_ptr<Bus> bus_;
+
+    table::Tables& tables(InvocationContext& ctx) {
+      if (!tables_) {
+        if (denied) {
+          tables_ = std::make_unique<UnavailableTables>(notSystemFunction());
+        } else {
+          if (ctx.tablesProvider_) tables_ = ctx.tablesProvider_(tenant);
+          if (!tables_) tables_ = std::make_unique<UnavailableTables>(noTables());
+        }
+      }
+      return *tables_;
+    }
+    Bus& bus(InvocationContext& ctx) {
+      if (!bus_) {
+        if (denied) {
+          bus_ = std::make_unique<UnavailableBus>(notSystemFunction());
+        } else {
+          if (ctx.busProvider_) bus_ = ctx.busProvider_(tenant);
+          if (!bus_) bus_ = std::make_unique<UnavailableBus>(noBus());
+        }
+      }
+      return *bus_;
+    }
+  };
+  Scope& scopeOf(std::string_view tenant) {
+    for (auto& scope : scopes_) {
+      if (scope->tenant == tenant) return *scope;
+    }
+    scopes_.push_back(std::make_unique<Scope>(Scope{std::string(tenant), false, nullptr, nullptr}));
+    return *scopes_.back();
+  }
+  std::vector<std::unique_ptr<Scope>> scopes_;  // few per invocation: a list beats a map
+  Scope denied_{"", true, nullptr, nullptr};
 };
 
 bool isHttpEvent(const json::value& event) {
@@ -260,7 +310,8 @@ void Invoker::invoke(RegisteredFunction& fn, InvocationRequest request, Done don
     auto raw = rawIdempotencyKey(*fn.spec.idempotency, request.event);
     if (!raw) return reject(raw.error());
     if (raw->has_value()) {
-      std::string key = fn.spec.name + "#" + core::sha256Hex(**raw);
+      // Keys are the caller's tenant's: another tenant's same key is another request.
+      std::string key = fn.spec.name + "#" + core::sha256Hex(request.tenant + '\n' + **raw);
       auto claimed =
           idempotency_.claim(key, payloadHash(request.event), clock_.wallNow() + fn.spec.timeout);
       if (!claimed) return reject(claimed.error());

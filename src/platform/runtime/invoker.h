@@ -39,8 +39,11 @@ struct InvocationRequest {
   std::string requestId;
   TraceContext trace;
   json::value event;
-  std::string route;   // for log lines; empty outside HTTP
-  std::string tenant;  // for log lines; empty when unknown
+  std::string route;  // for log lines; empty outside HTTP
+  // The scope of the function's tables and bus, and the tenant of its log lines: the
+  // identity's tenant for an authorized request; "" (the system scope) when unknown.
+  std::string tenant;
+  std::optional<Identity> identity;  // set by the gateway's authorizer
 };
 
 struct InvocationResult {
@@ -58,7 +61,8 @@ struct InvokerOptions {
   // Opens the table store for one tenant; called at most once per invocation, on first use
   // of Context::tables(). Unset: tables() answers every call with ServiceUnavailable.
   std::function<std::unique_ptr<table::Tables>(std::string_view tenant)> tables;
-  // Opens the event bus for one tenant, likewise (Context::bus()).
+  // Opens the event bus for one tenant, likewise (Context::bus()). Both providers also serve
+  // Context::tablesOf() / busOf() of Tenancy::kSystem functions.
   std::function<std::unique_ptr<Bus>(std::string_view tenant)> bus;
 };
 
