@@ -547,6 +547,29 @@ TEST(AuthLimitsHttpTest, KeysSurviveARestartAndOldTokensStillVerify) {
   EXPECT_EQ(call(s, "GET", "/v1/me", {}, bearer(token)).status, 200);
 }
 
+// A tenant with its own identity provider: another server's tokens (here a second `bakery
+// serve` plays the provider, publishing its JWKS) are trusted for one tenant.
+TEST(AuthOidcHttpTest, TokensOfATrustedIssuerActInTheirConfiguredTenant) {
+  ServerProcess idp(bakeryBinary(), config(R"(, "issuer": "idp-a")"));
+  Tenant there = signUp(idp, "idp-users");
+  ServerProcess s(bakeryBinary(), config(R"(, "trustedIssuers": [{"issuer": "idp-a",
+      "jwksUri": ")" + idp.url("/.well-known/jwks.json") +
+                                         R"(", "audience": "bakery", "tenant": "t-external"}])"));
+  auto echo = call(s, "GET", "/v1/diag/echo-authorized", {}, bearer(there.access));
+  ASSERT_EQ(echo.status, 200) << echo.body;
+  auto claims = parse(echo.body).at("requestContext").at("authorizer").at("jwt").at("claims");
+  EXPECT_EQ(str(claims, "/tenant"), "t-external");
+  EXPECT_EQ(str(claims, "/sub"), there.ownerId);
+  EXPECT_EQ(str(claims, "/iss"), "idp-a");
+  // Its own users' tokens still work; an issuer nobody configured does not.
+  Tenant here = signUp(s, "local-users");
+  EXPECT_EQ(call(s, "GET", "/v1/diag/echo-authorized", {}, bearer(here.access)).status, 200);
+  ServerProcess stranger(bakeryBinary(), config(R"(, "issuer": "idp-b")"));
+  Tenant unknown = signUp(stranger, "strangers");
+  auto refused = call(s, "GET", "/v1/diag/echo-authorized", {}, bearer(unknown.access));
+  EXPECT_EQ(refused.status, 401) << refused.body;
+}
+
 // npm's `jose` (an independent JOSE implementation) verifies our tokens with our JWKS.
 void verifyWithJose(const std::string& algorithm, const std::string& expectedKty) {
   ServerProcess s(bakeryBinary(), config(R"(, "algorithm": ")" + algorithm + R"(")"));

@@ -214,12 +214,15 @@ json::value login(Call& call) {
 
   auto tenant = resolveTenant(call, *slug);
   if (!tenant) return call.internal("resolving a tenant failed", tenant.error());
+  // An unknown tenant costs what a known one does (a user lookup here, an audit write below),
+  // in the system scope, so that its failures take the same time as any other and land in
+  // the operator's audit trail. No user can live in the system scope.
+  std::string scope = *tenant ? **tenant : std::string();
   std::optional<User> user;
-  if (*tenant) {
-    auto found = findUserByEmail(call.tenantTables(**tenant), email->skeleton);
-    if (!found) return call.internal("reading a user failed", found.error());
-    user = std::move(*found);
-  }
+  auto found =
+      findUserByEmail(*tenant ? call.tenantTables(scope) : call.systemTables(), email->skeleton);
+  if (!found) return call.internal("reading a user failed", found.error());
+  if (*tenant) user = std::move(*found);
   const core::PasswordHasher& hasher = call.services().hasher;
   bool passwordOk = hasher.verify(user ? user->passwordHash : hasher.decoy(), *password);
 
@@ -230,23 +233,19 @@ json::value login(Call& call) {
     auto ipLock = recordFailure(*throttle, ipKey, nowMs, o.ipFailuresBeforeLockout, o.lockoutBase,
                                 o.lockoutMax);
     if (!ipLock) return call.internal("counting a failure failed", ipLock.error());
-    if (!*tenant) {
-      // No tenant to audit into: the attempt is counted above and logged here.
-      call.ctx().log(LogLevel::kInfo, "log-in failed: unknown tenant",
-                     json::object{{"sourceIp", call.sourceIp()}});
-      return call.fail(invalidCredentials());
-    }
-    std::string reason = !user ? "unknown_user" : (!passwordOk ? "bad_password" : "disabled");
+    std::string reason = !*tenant ? "unknown_tenant"
+                         : !user  ? "unknown_user"
+                                  : (!passwordOk ? "bad_password" : "disabled");
     std::string target = user ? user->id : std::string();
     auto audited = commitAudited(
-        call, **tenant, {},
+        call, scope, {},
         {.action = "login_failed", .target = target, .detail = json::object{{"reason", reason}}});
     if (!audited) return call.internal("auditing a failed log-in failed", audited.error());
     if (*accountLock || *ipLock) {
       auto lockout = std::max(accountLock->value_or(std::chrono::seconds(0)),
                               ipLock->value_or(std::chrono::seconds(0)));
       auto locked =
-          commitAudited(call, **tenant, {},
+          commitAudited(call, scope, {},
                         {.action = "lockout",
                          .target = target,
                          .detail = json::object{{"scope", *accountLock ? "account" : "source_ip"},
