@@ -21,6 +21,7 @@ std::vector<Capability> builtinCapabilities(const ServeConfig& config) {
            options.clock = &s.clock;
            options.passwordCost.iterations = static_cast<std::uint32_t>(c.passwordIterations);
            options.passwordCost.memoryKiB = static_cast<std::uint32_t>(c.passwordMemoryKiB);
+           options.passwordCost.maxConcurrent = static_cast<std::uint32_t>(c.passwordMaxConcurrent);
            options.signupsPerIpPerHour = static_cast<int>(c.signupsPerIpPerHour);
            options.accountFailuresBeforeLockout = static_cast<int>(c.accountFailuresBeforeLockout);
            options.ipFailuresBeforeLockout = static_cast<int>(c.ipFailuresBeforeLockout);

@@ -160,6 +160,7 @@ std::optional<core::Error> readAuth(core::ConfigReader& a, AuthConfig& out) {
   if (auto cost = a.child("passwordCost")) {
     cost->readInt("iterations", 1, 100, out.passwordIterations);
     cost->readInt("memoryKiB", 8, 4 * 1024 * 1024, out.passwordMemoryKiB);
+    cost->readInt("maxConcurrent", 1, 1024, out.passwordMaxConcurrent);
     cost->close();
   }
   a.readInt("signupsPerIpPerHour", 1, 1'000'000, out.signupsPerIpPerHour);

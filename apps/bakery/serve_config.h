@@ -51,6 +51,7 @@ struct AuthConfig {
   std::string keysFile;  // empty: <dataDir>/keys/signing-keys.json
   std::int64_t passwordIterations = 2;
   std::int64_t passwordMemoryKiB = 19456;
+  std::int64_t passwordMaxConcurrent = 8;  // hashes at once: bounds log-in memory
   std::int64_t signupsPerIpPerHour = 10;
   std::int64_t accountFailuresBeforeLockout = 5;
   std::int64_t ipFailuresBeforeLockout = 50;

@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <semaphore>
 #include <utility>
 
 #include <sodium.h>
@@ -62,7 +63,29 @@ bool isVerifiable(std::string_view encoded, const PasswordCost& cost) {
 
 }  // namespace
 
-PasswordHasher::PasswordHasher(PasswordCost cost) : cost_(cost) {
+struct PasswordHasher::Gate {
+  explicit Gate(std::uint32_t n) : slots(std::max<std::ptrdiff_t>(1, n)) {}
+  std::counting_semaphore<> slots;
+};
+
+namespace {
+
+// Holds one of the gate's slots for the length of one Argon2id computation.
+class GateTicket {
+ public:
+  explicit GateTicket(std::counting_semaphore<>& slots) : slots_(slots) { slots_.acquire(); }
+  ~GateTicket() { slots_.release(); }
+  GateTicket(const GateTicket&) = delete;
+  GateTicket& operator=(const GateTicket&) = delete;
+
+ private:
+  std::counting_semaphore<>& slots_;
+};
+
+}  // namespace
+
+PasswordHasher::PasswordHasher(PasswordCost cost)
+    : cost_(cost), gate_(std::make_shared<Gate>(cost.maxConcurrent)) {
   std::array<char, 32> password{};
   if (sodiumReady()) randombytes_buf(password.data(), password.size());
   auto decoy = hash(std::string_view(password.data(), password.size()));
@@ -74,6 +97,7 @@ PasswordHasher::PasswordHasher(PasswordCost cost) : cost_(cost) {
 Result<std::string> PasswordHasher::hash(std::string_view password) const {
   if (!sodiumReady()) return Error::internal();
   std::array<char, crypto_pwhash_STRBYTES> out{};
+  GateTicket ticket(gate_->slots);
   if (crypto_pwhash_str_alg(out.data(), password.data(), password.size(), opsLimit(cost_),
                             memLimit(cost_), crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return Error::internal("Argon2id hashing failed: out of memory or a cost outside its limits");
@@ -84,6 +108,7 @@ Result<std::string> PasswordHasher::hash(std::string_view password) const {
 bool PasswordHasher::verify(std::string_view encoded, std::string_view password) const {
   if (!sodiumReady() || !isVerifiable(encoded, cost_)) return false;
   std::string terminated(encoded);
+  GateTicket ticket(gate_->slots);
   return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
 }
 

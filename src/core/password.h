@@ -1,10 +1,13 @@
 // Password hashing with Argon2id (libsodium), in the PHC string format that carries its
 // own parameters (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`), so the cost can be raised
 // later and old hashes still verify; needsRehash() says when a stored hash is below the
-// current cost. Thread-safe; each call allocates `memoryKiB` for its duration.
+// current cost. Thread-safe; each call allocates `memoryKiB` for its duration, and at most
+// `maxConcurrent` run at once (the others wait their turn), so a burst of log-ins costs
+// bounded memory (maxConcurrent x memoryKiB) instead of one allocation per request.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -15,6 +18,7 @@ namespace bakery::core {
 struct PasswordCost {
   std::uint32_t iterations = 2;     // Argon2's t
   std::uint32_t memoryKiB = 19456;  // Argon2's m: 19 MiB, about 50 ms on the reference machine
+  std::uint32_t maxConcurrent = 8;  // hashes computed at once; more wait
 };
 
 class PasswordHasher {
@@ -36,7 +40,9 @@ class PasswordHasher {
   const PasswordCost& cost() const { return cost_; }
 
  private:
+  struct Gate;  // a counting semaphore, shared by copies of this hasher
   PasswordCost cost_;
+  std::shared_ptr<Gate> gate_;
   std::string decoy_;
 };
 

@@ -1,8 +1,11 @@
 #include "core/password.h"
 
 #include <array>
+#include <atomic>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <sodium.h>
@@ -151,6 +154,23 @@ TEST(PasswordHasherTest, DefaultCostRoundTrips) {
   EXPECT_FALSE(hasher.verify(hash, "pW"));
   EXPECT_FALSE(hasher.needsRehash(hash));
   EXPECT_TRUE(PasswordHasher(kCheap).needsRehash(hash));
+}
+
+TEST(PasswordHasherTest, ManyThreadsThroughANarrowGateAllFinishCorrectly) {
+  PasswordCost narrow = kCheap;
+  narrow.maxConcurrent = 1;
+  PasswordHasher hasher(narrow);
+  std::vector<std::thread> threads;
+  std::atomic<int> verified{0};
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      std::string password = "password number " + std::to_string(t);
+      auto hash = hasher.hash(password);
+      if (hash && hasher.verify(*hash, password) && !hasher.verify(*hash, "other")) ++verified;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(verified.load(), 6);
 }
 
 }  // namespace
