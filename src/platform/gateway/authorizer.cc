@@ -11,6 +11,11 @@
 namespace bakery::gateway {
 namespace {
 
+// Requests without usable credentials: RFC 6750 answers them with a bare challenge (no error
+// code), unlike credentials that were presented and failed.
+constexpr std::string_view kMissingCredentials = "Missing credentials";
+constexpr std::string_view kNotBearer = "The Authorization header must be 'Bearer <token>'";
+
 core::Error unauthorized(std::string message) {
   return core::Error("UnauthorizedException", 401, std::move(message));
 }
@@ -218,7 +223,7 @@ void Authorizer::authorize(const ServerRequest& request, const std::string& rout
     if (value.size() > 7 && equalsIgnoreCase(value.substr(0, 7), "bearer ")) {
       bearer = std::string(trimWhitespace(value.substr(7)));
     } else {
-      return done(unauthorized("The Authorization header must be 'Bearer <token>'"));
+      return done(unauthorized(std::string(kNotBearer)));
     }
   }
   std::string apiKey;
@@ -235,7 +240,7 @@ void Authorizer::authorize(const ServerRequest& request, const std::string& rout
     if (auto ok = meets(*identity, authorization); !ok) return done(ok.error());
     return done(std::optional<Identity>(std::move(identity).value()));
   }
-  if (apiKey.empty()) return done(unauthorized("Missing credentials"));
+  if (apiKey.empty()) return done(unauthorized(std::string(kMissingCredentials)));
   if (!authorization.acceptApiKeys) return done(unauthorized("This route takes an access token"));
   if (apiKey.size() > 512 || !apiKeyCheck_) return done(unauthorized("Invalid API key"));
 
@@ -258,7 +263,9 @@ void Authorizer::authorize(const ServerRequest& request, const std::string& rout
 
 std::string bearerChallenge(const core::Error& error) {
   if (error.status() == 403) return R"(Bearer error="insufficient_scope")";
-  if (error.message() == "Missing credentials") return R"(Bearer realm="bakery")";
+  if (error.message() == kMissingCredentials || error.message() == kNotBearer) {
+    return R"(Bearer realm="bakery")";
+  }
   return R"(Bearer error="invalid_token")";
 }
 

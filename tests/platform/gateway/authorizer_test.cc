@@ -313,6 +313,10 @@ TEST_F(AuthorizerTest, NonBearerAuthorizationIs401) {
   for (const char* value : {"Basic x", "Bearer", "Bearer ", "Token abc.def.ghi"}) {
     auto verdict = authorize(requestWith({{"Authorization", value}}), Authorization::token());
     expectUnauthorized(verdict, value);
+    // Another scheme is no credential at all for us: a bare challenge, no error code.
+    if (!verdict) {
+      EXPECT_EQ(bearerChallenge(verdict.error()), R"(Bearer realm="bakery")") << value;
+    }
   }
 }
 
