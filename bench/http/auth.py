@@ -35,18 +35,18 @@ import json
 import math
 import os
 import random
-import shutil
 import shlex
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
-from collections import deque
 
-ROOT = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+# Python puts the script's directory first on sys.path; this keeps it so under `python3 -P`.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_common  # noqa: E402
+from bench_common import (ROOT, Failure, Server, bakery_binary, bakery_version,  # noqa: E402
+                          fmt_us, load_average, log, log_stderr_tails, machine_line, version_of,
+                          workspace)
+
 LUA_SCRIPT = os.path.join(ROOT, "bench", "http", "max_rate.lua")
 
 DURATION = int(os.environ.get("DURATION", "10"))
@@ -71,112 +71,6 @@ LIMITS = {"signupsPerIpPerHour": 1000000, "accountFailuresBeforeLockout": 1000,
 CHEAP_COST = {"iterations": 1, "memoryKiB": 8}
 
 
-class Failure(Exception):
-    pass
-
-
-def log(*args):
-    print(*args, flush=True)
-
-
-def machine_line():
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"nproc {len(os.sched_getaffinity(0))}, {model}"
-
-
-def load_average():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
-
-
-def version_of(cmd):
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
-        return (out.stdout + out.stderr).strip().splitlines()[0]
-    except (OSError, IndexError, subprocess.TimeoutExpired):
-        return "unknown"
-
-
-def tree_dirty():
-    try:
-        out = subprocess.run(["git", "-C", ROOT, "status", "--porcelain"], capture_output=True,
-                             text=True, timeout=10)
-        return bool(out.stdout.strip())
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-class Server:
-    """`bakery serve` whose stdout (a JSON log line per request) is drained by a thread: line
-    by line until the listening line, then in large reads that are thrown away, so that the
-    drain costs about what writing to /dev/null would."""
-
-    def __init__(self, name, argv, stderr_path, cwd):
-        self.name = name
-        self.stderr_path = stderr_path
-        self.tail = deque(maxlen=20)
-        self.err = open(stderr_path, "wb")
-        self.proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=self.err)
-        self.ready = threading.Event()
-        self.port = None
-
-    def wait_for(self, prefix, timeout=30.0):
-        """Reads stdout until a line starts with prefix; returns the port at its end."""
-        threading.Thread(target=self._drain, args=(prefix,), daemon=True).start()
-        if not self.ready.wait(timeout) or self.port is None:
-            raise Failure(f"{self.name} did not print '{prefix}' within {timeout:.0f} s; "
-                          f"stdout tail: {list(self.tail)}; stderr: {self.stderr_tail()}")
-        return self.port
-
-    def _drain(self, prefix):
-        out = self.proc.stdout
-        for raw in out:
-            line = raw.decode(errors="replace").rstrip("\n")
-            self.tail.append(line)
-            if line.startswith(prefix):
-                self.port = int(line[len(prefix):].strip().rsplit(":", 1)[-1])
-                break
-        self.ready.set()
-        fd = out.fileno()
-        while True:
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except OSError:
-                return
-            if not chunk:
-                return
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def check_alive(self):
-        if not self.alive():
-            raise Failure(f"{self.name} exited ({self.proc.returncode}); stderr: "
-                          f"{self.stderr_tail()}")
-
-    def stderr_tail(self, limit=2000):
-        self.err.flush()
-        with open(self.stderr_path, "rb") as f:
-            data = f.read()
-        return data[-limit:].decode(errors="replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.err.close()
-
-
 def start_server(binary, work, name, auth):
     data = os.path.join(work, f"var-{name}")
     config = os.path.join(work, f"{name}.json")
@@ -184,8 +78,7 @@ def start_server(binary, work, name, auth):
         json.dump({"auth": auth}, f)
     argv = [binary, "serve", "--listen", "127.0.0.1:0", "--aws-listen", "127.0.0.1:0",
             "--data-dir", data, "--config", config]
-    server = Server(name, argv, os.path.join(work, f"{name}.err"), ROOT)
-    return server
+    return Server(name, argv, os.path.join(work, f"{name}.err"), ROOT)
 
 
 def request(port, method, path, body=None, headers=None):
@@ -232,46 +125,13 @@ def login(port, slug=SLUG, email=EMAIL, password=PASSWORD, want=200):
     return doc, took
 
 
-def parse_latency(text, percentile):
-    """Reads one line of wrk's --latency distribution ("  99%    1.23ms") into microseconds."""
-    units = {"us": 1.0, "ms": 1e3, "s": 1e6, "m": 60e6}
-    in_dist = False
-    for line in text.splitlines():
-        if "Latency Distribution" in line:
-            in_dist = True
-            continue
-        if in_dist:
-            parts = line.split()
-            if len(parts) == 2 and parts[0] == f"{percentile}%":
-                value = parts[1]
-                for unit in ("us", "ms", "s", "m"):
-                    if value.endswith(unit) and value[:-len(unit)].replace(".", "").isdigit():
-                        return float(value[:-len(unit)]) * units[unit]
-    raise Failure(f"no {percentile}% line in wrk output:\n{text}")
-
-
 def wrk_argv(url, duration, token=None):
-    argv = ["/usr/bin/wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency",
-            "-s", LUA_SCRIPT]
-    if token:
-        argv += ["-H", f"authorization: Bearer {token}"]
-    return argv + [url]
+    headers = [f"authorization: Bearer {token}"] if token else []
+    return bench_common.wrk_argv(LUA_SCRIPT, url, THREADS, CONNECTIONS, duration, headers)
 
 
 def run_wrk(url, duration, token=None):
-    argv = wrk_argv(url, duration, token)
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
-    if out.returncode != 0:
-        raise Failure(f"wrk failed ({out.returncode}): {out.stderr}\n{out.stdout}")
-    summary = None
-    for line in out.stdout.splitlines():
-        if line.startswith("max_rate "):
-            summary = dict(kv.split("=", 1) for kv in line.split()[1:])
-    if summary is None:
-        raise Failure(f"wrk printed no summary:\n{out.stdout}\n{out.stderr}")
-    result = {"rps": float(summary["rps"]), "requests": int(summary["requests"]),
-              "errors": int(summary["errors"]), "non2xx": int(summary["non2xx"]),
-              "p50_us": parse_latency(out.stdout, 50), "p99_us": parse_latency(out.stdout, 99)}
+    result, _ = bench_common.run_wrk(wrk_argv(url, duration, token), duration, "max_rate")
     if result["non2xx"]:
         raise Failure(f"{result['non2xx']} non-2xx responses of {result['requests']} from {url}")
     return result
@@ -320,25 +180,14 @@ def ms(seconds):
     return f"{seconds * 1000:.1f}"
 
 
-def fmt_us(us):
-    return f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.0f} µs"
-
-
 def main():
-    build = sys.argv[1] if len(sys.argv) > 1 else "build"
-    binary = os.path.join(build if os.path.isabs(build) else os.path.join(ROOT, build), "bakery")
-    if not os.access(binary, os.X_OK):
-        raise Failure(f"no bakery binary at {binary}")
+    build, binary = bakery_binary()
 
     log(f"# machine: {machine_line()}")
     log(f"# load average before the run (1/5/15 min): {load_average()}")
-    commit = version_of(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
-    log(f"# versions: {version_of(['/usr/bin/wrk', '-v'])}; bakery {binary} "
-        f"(commit {commit}{', uncommitted changes' if tree_dirty() else ''})")
+    log(f"# versions: {version_of(['/usr/bin/wrk', '-v'])}; {bakery_version(binary)}")
 
-    work = tempfile.mkdtemp(prefix="bakery-bench-auth-")
-    servers = []
-    try:
+    with workspace("bakery-bench-auth-") as (work, servers):
         default = start_server(binary, work, "default", dict(LIMITS))
         servers.append(default)
         cheap = start_server(binary, work, "cheap", dict(LIMITS, passwordCost=CHEAP_COST))
@@ -505,29 +354,9 @@ def main():
             log(f"{k} against wrong password: median difference {diff * 1000:+.2f} ms "
                 f"({effect:+.2f} IQR), p = {p:.3f}: "
                 f"{'indistinguishable at this sample size' if same else 'DISTINGUISHABLE'}")
-        for s in servers:
-            tail = s.stderr_tail().strip()
-            if tail:
-                log(f"# {s.name} stderr (tail):\n{tail}")
+        log_stderr_tails(servers)
         return 0
-    finally:
-        for s in reversed(servers):
-            s.stop()
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def on_signal(signum, frame):
-    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
-    try:
-        sys.exit(main())
-    except Failure as e:
-        print(f"FAILED: {e}", file=sys.stderr, flush=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr, flush=True)
-        sys.exit(130)
+    bench_common.run(main)

@@ -24,17 +24,11 @@ import http.client
 import json
 import os
 import random
-import shutil
-import signal
 import socket
 import statistics
 import string
-import subprocess
 import sys
-import tempfile
-import threading
 import time
-from collections import deque
 
 import boto3
 import botocore.auth
@@ -42,7 +36,13 @@ import botocore.awsrequest
 import botocore.config
 import botocore.credentials
 
-ROOT = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+# Python puts the script's directory first on sys.path; this keeps it so under `python3 -P`.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_common  # noqa: E402
+from bench_common import (ROOT, Failure, Server, bakery_binary, bakery_version,  # noqa: E402
+                          fmt_us, load_average, log, log_stderr_tails, machine_line, version_of,
+                          workspace)
+
 LUA_SCRIPT = os.path.join(ROOT, "bench", "http", "dynamodb_request.lua")
 
 DURATION = int(os.environ.get("DURATION", "10"))
@@ -64,29 +64,6 @@ OPERATIONS = ["GetItem", "Query", "PutItem"]
 SERVERS = ["bakery", "dynalite"]
 
 
-class Failure(Exception):
-    pass
-
-
-def log(*args):
-    print(*args, flush=True)
-
-
-def machine_line():
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"nproc {len(os.sched_getaffinity(0))}, {model}"
-
-
-def load_average():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
-
-
 def fsync_ms(directory, n=200):
     """Median time of appending 300 bytes and fdatasync-ing, in the data dir's file system:
     what one durable write costs on this disk at this moment (it varies on shared VMs)."""
@@ -103,81 +80,6 @@ def fsync_ms(directory, n=200):
         os.close(fd)
         os.unlink(path)
     return statistics.median(times) * 1000
-
-
-def version_of(cmd):
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
-        return (out.stdout + out.stderr).strip().splitlines()[0]
-    except (OSError, IndexError, subprocess.TimeoutExpired):
-        return "unknown"
-
-
-def tree_dirty():
-    try:
-        out = subprocess.run(["git", "-C", ROOT, "status", "--porcelain"], capture_output=True,
-                             text=True, timeout=10)
-        return bool(out.stdout.strip())
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-class Server:
-    """A child process whose stdout is drained by a thread (last lines kept for the report)."""
-
-    def __init__(self, name, argv, stderr_path, cwd, keep_stdin=False):
-        self.name = name
-        self.stderr_path = stderr_path
-        self.tail = deque(maxlen=50)
-        self.err = open(stderr_path, "wb")
-        self.proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.PIPE if keep_stdin else
-                                     subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self.err)
-        self.ready = threading.Event()
-        self.port = None
-        self.prefix = None
-
-    def wait_for(self, prefix, timeout=30.0):
-        """Reads stdout until a line starts with prefix; returns the rest of that line."""
-        self.prefix = prefix
-        threading.Thread(target=self._drain, daemon=True).start()
-        if not self.ready.wait(timeout) or self.port is None:
-            raise Failure(f"{self.name} did not print '{prefix}' within {timeout:.0f} s; "
-                          f"stdout tail: {list(self.tail)}; stderr: {self.stderr_tail()}")
-        return self.port
-
-    def _drain(self):
-        for raw in self.proc.stdout:
-            line = raw.decode(errors="replace").rstrip("\n")
-            self.tail.append(line)
-            if self.port is None and line.startswith(self.prefix):
-                self.port = int(line[len(self.prefix):].strip().rsplit(":", 1)[-1])
-                self.ready.set()
-        self.ready.set()
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stderr_tail(self, limit=2000):
-        self.err.flush()
-        with open(self.stderr_path, "rb") as f:
-            data = f.read()
-        return data[-limit:].decode(errors="replace")
-
-    def stop(self):
-        if self.proc.stdin:
-            try:
-                self.proc.stdin.close()  # dynalite exits when its stdin closes
-            except OSError:
-                pass
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.err.close()
 
 
 def client(port):
@@ -329,45 +231,16 @@ def sign_pools(work, ports, bodies, tag):
     return paths
 
 
-def parse_latency(text, percentile):
-    """Reads one line of wrk's --latency distribution ("  99%    1.23ms") into microseconds."""
-    units = {"us": 1.0, "ms": 1e3, "s": 1e6, "m": 60e6}
-    in_dist = False
-    for line in text.splitlines():
-        if "Latency Distribution" in line:
-            in_dist = True
-            continue
-        if in_dist:
-            parts = line.split()
-            if len(parts) == 2 and parts[0] == f"{percentile}%":
-                value = parts[1]
-                for unit in ("us", "ms", "s", "m"):
-                    if value.endswith(unit) and value[:-len(unit)].replace(".", "").isdigit():
-                        return float(value[:-len(unit)]) * units[unit]
-    raise Failure(f"no {percentile}% line in wrk output:\n{text}")
-
-
 def run_wrk(port, pool_path, duration):
-    env = dict(os.environ, WRK_REQUESTS=pool_path)
-    argv = ["/usr/bin/wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency",
-            "-s", LUA_SCRIPT, f"http://127.0.0.1:{port}/"]
-    out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=duration + 60)
-    if out.returncode != 0:
-        raise Failure(f"wrk failed ({out.returncode}): {out.stderr}\n{out.stdout}")
-    summary = None
+    argv = bench_common.wrk_argv(LUA_SCRIPT, f"http://127.0.0.1:{port}/", THREADS, CONNECTIONS,
+                                 duration)
+    result, stdout = bench_common.run_wrk(argv, duration, "dynamodb_rate",
+                                          env=dict(os.environ, WRK_REQUESTS=pool_path))
     first_bad = ""
-    for line in out.stdout.splitlines():
-        if line.startswith("dynamodb_rate "):
-            summary = dict(kv.split("=", 1) for kv in line.split()[1:])
-        elif line.startswith("first_non2xx "):
+    for line in stdout.splitlines():
+        if line.startswith("first_non2xx "):
             first_bad = line[len("first_non2xx "):]
-    if summary is None:
-        raise Failure(f"wrk printed no summary:\n{out.stdout}\n{out.stderr}")
-    result = {"rps": float(summary["rps"]), "requests": int(summary["requests"]),
-              "errors": int(summary["errors"]), "timeouts": int(summary["timeouts"]),
-              "non2xx": int(summary["non2xx"]),
-              "p50_us": parse_latency(out.stdout, 50), "p99_us": parse_latency(out.stdout, 99),
-              "first_bad": first_bad}
+    result.update(timeouts=int(result["timeouts"]), first_bad=first_bad)
     if result["non2xx"]:
         raise Failure(f"{result['non2xx']} non-2xx responses of {result['requests']}; first: "
                       f"{first_bad}")
@@ -378,15 +251,8 @@ def fmt_ratio(r):
     return f"{r:.2f}" if r < 10 else f"{r:.1f}"
 
 
-def fmt_us(us):
-    return f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.0f} µs"
-
-
 def main():
-    build = sys.argv[1] if len(sys.argv) > 1 else "build"
-    binary = os.path.join(build if os.path.isabs(build) else os.path.join(ROOT, build), "bakery")
-    if not os.access(binary, os.X_OK):
-        raise Failure(f"no bakery binary at {binary}")
+    build, binary = bakery_binary()
     dynalite_js = os.path.join(ROOT, "tests", "conformance", "dynalite_server.js")
 
     log(f"# machine: {machine_line()}")
@@ -395,14 +261,11 @@ def main():
         f"{WARMUP}s warm-up per server and operation; pools of {POOL} signed requests")
     with open(os.path.join(ROOT, "node_modules", "dynalite", "package.json")) as f:
         dynalite_version = json.load(f)["version"]
-    commit = version_of(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
     log(f"# versions: {version_of(['/usr/bin/wrk', '-v'])}; node "
-        f"{version_of(['node', '--version'])}; dynalite {dynalite_version}; bakery {binary} "
-        f"(commit {commit}{', uncommitted changes' if tree_dirty() else ''})")
+        f"{version_of(['node', '--version'])}; dynalite {dynalite_version}; "
+        f"{bakery_version(binary)}")
 
-    work = tempfile.mkdtemp(prefix="bakery-bench-dynamodb-")
-    servers = []
-    try:
+    with workspace("bakery-bench-dynamodb-") as (work, servers):
         argv = [binary, "serve", "--listen", "127.0.0.1:0", "--aws-listen", "127.0.0.1:0",
                 "--data-dir", os.path.join(work, "var")]
         if SYNC:
@@ -451,9 +314,7 @@ def main():
                         f"socket errors {r['errors']} (timeouts {r['timeouts']}, wrk's limit 2 s)  "
                         f"non-2xx {r['non2xx']}")
                     for s in servers:
-                        if not s.alive():
-                            raise Failure(f"{s.name} exited ({s.proc.returncode}); stderr: "
-                                          f"{s.stderr_tail()}")
+                        s.check_alive()
 
         log("")
         log(f"Machine: {machine_line()}; load average before the run: see above.")
@@ -486,29 +347,9 @@ def main():
                 f"{'met' if ratio >= TARGET_RATIO else 'NOT met'} ({fmt_ratio(ratio)}×)")
         log(f"# fdatasync after the rounds: {fsync_ms(work):.2f} ms; load average after the run "
             f"(1/5/15 min): {load_average()}")
-        for s in servers:
-            tail = s.stderr_tail().strip()
-            if tail:
-                log(f"# {s.name} stderr (tail):\n{tail}")
+        log_stderr_tails(servers)
         return 0
-    finally:
-        for s in reversed(servers):
-            s.stop()
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def on_signal(signum, frame):
-    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
-    try:
-        sys.exit(main())
-    except Failure as e:
-        print(f"FAILED: {e}", file=sys.stderr, flush=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr, flush=True)
-        sys.exit(130)
+    bench_common.run(main)

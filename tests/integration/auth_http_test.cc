@@ -401,12 +401,16 @@ TEST_F(AuthHttpTest, ApiKeysAreShownOnceWorkUntilRevokedAndCarryTheirScopes) {
   EXPECT_EQ(
       call(s(), "GET", "/v1/diag/echo-authorized", {}, {{"x-api-key", str(second, "/key")}}).status,
       401);
-  // Scopes beyond the caller's own cannot be granted to a key.
-  auto member = addUser(s(), t, "keyless@example.com", "viewer");
-  EXPECT_EQ(call(s(), "POST", "/v1/api-keys", R"({"name": "x", "scopes": ["users:write"]})",
-                 bearer(str(member, "/accessToken")))
+  // Scopes beyond the caller's own cannot be granted to a key: an admin lacks tenant:admin.
+  auto admin = addUser(s(), t, "keyless@example.com", "admin");
+  auto beyond = call(s(), "POST", "/v1/api-keys", R"({"name": "x", "scopes": ["tenant:admin"]})",
+                     bearer(str(admin, "/accessToken")));
+  EXPECT_EQ(beyond.status, 403) << beyond.body;
+  EXPECT_EQ(errorType(beyond), "AccessDeniedException");
+  EXPECT_EQ(call(s(), "POST", "/v1/api-keys", R"({"name": "x", "scopes": ["users:read"]})",
+                 bearer(str(admin, "/accessToken")))
                 .status,
-            403);
+            201);
 }
 
 TEST_F(AuthHttpTest, InjectionStringsAreStoredVerbatimAndHarmless) {

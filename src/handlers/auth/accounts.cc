@@ -29,7 +29,6 @@ namespace {
 
 constexpr StringRule kNameRule{.minChars = 1, .maxChars = 100, .maxBytes = 400};
 constexpr StringRule kSlugRule{.minChars = 1, .maxChars = 63, .maxBytes = 63};
-constexpr StringRule kEmailRule{.minChars = 1, .maxChars = 1024, .maxBytes = 1024};
 // Passwords are taken verbatim (any character); the policy applies to new ones only.
 constexpr StringRule kPasswordRule{.minChars = 1,
                                    .maxChars = kMaxPasswordBytes,
@@ -103,9 +102,7 @@ json::value signUp(Call& call) {
       return call.fail(core::Error::validation("Unknown field '" + field + "'", field));
     }
   }
-  auto emailText = requiredString(owner, "email", "owner.email", kEmailRule);
-  if (!emailText) return call.fail(emailText.error());
-  auto email = core::normalizeEmail(*emailText, "owner.email");
+  auto email = emailField(owner, "email", "owner.email");
   if (!email) return call.fail(email.error());
   auto password = requiredString(owner, "password", "owner.password", kPasswordRule);
   if (!password) return call.fail(password.error());
@@ -194,9 +191,7 @@ json::value login(Call& call) {
   if (!body) return call.fail(body.error());
   auto slug = requiredString(*body, "tenant", {}, kSlugRule);
   if (!slug) return call.fail(slug.error());
-  auto emailText = requiredString(*body, "email", {}, kEmailRule);
-  if (!emailText) return call.fail(emailText.error());
-  auto email = core::normalizeEmail(*emailText, "email");
+  auto email = emailField(*body, "email", {});
   if (!email) return call.fail(email.error());
   auto password = requiredString(*body, "password", {}, kPasswordRule);
   if (!password) return call.fail(password.error());
@@ -324,9 +319,7 @@ json::value requestPasswordReset(Call& call) {
   if (!body) return call.fail(body.error());
   auto slug = requiredString(*body, "tenant", {}, kSlugRule);
   if (!slug) return call.fail(slug.error());
-  auto emailText = requiredString(*body, "email", {}, kEmailRule);
-  if (!emailText) return call.fail(emailText.error());
-  auto email = core::normalizeEmail(*emailText, "email");
+  auto email = emailField(*body, "email", {});
   if (!email) return call.fail(email.error());
 
   // The same reads and the same counter write whether or not the account exists.

@@ -4,10 +4,13 @@
 #include <charconv>
 
 #include "core/encoding.h"
+#include "handlers/auth/roles.h"
 #include "handlers/auth/store.h"
 
 namespace bakery::handlers::auth::detail {
 namespace {
+
+constexpr StringRule kEmailRule{.minChars = 1, .maxChars = 1024, .maxBytes = 1024};
 
 std::string_view sourceIpOf(const json::value& event) {
   const json::object& e = event.as_object();
@@ -173,6 +176,31 @@ core::Result<std::optional<bool>> boolField(const json::object& body, std::strin
     return core::Error::validation(std::string(name) + " must be a boolean", std::string(name));
   }
   return std::optional<bool>(it->value().get_bool());
+}
+
+core::Result<core::EmailAddress> emailField(const json::object& body, std::string_view name,
+                                            std::string_view path) {
+  auto text = requiredString(body, name, path, kEmailRule);
+  if (!text) return text.error();
+  return core::normalizeEmail(*text, path.empty() ? name : path);
+}
+
+core::Result<std::vector<std::string>> scopesField(const json::object& body,
+                                                   const std::vector<std::string>& callerScopes,
+                                                   std::string_view carrier) {
+  auto scopes = stringListField(body, "scopes", 32, 64);
+  if (!scopes) return scopes.error();
+  if (!*scopes || (*scopes)->empty()) {
+    return core::Error::validation("scopes must name at least one scope", "scopes");
+  }
+  for (const auto& s : **scopes) {
+    if (!isKnownScope(s)) return core::Error::validation("unknown scope", "scopes");
+  }
+  if (!coversAll(callerScopes, **scopes)) {
+    return core::Error("AccessDeniedException", 403,
+                       "A " + std::string(carrier) + " may carry only scopes the caller holds");
+  }
+  return std::move(**scopes);
 }
 
 core::Result<PageRequest> readPage(const Call& call,

@@ -23,6 +23,7 @@
 #include <bakery/http.h>
 #include <bakery/identity.h>
 
+#include "core/email_address.h"
 #include "core/json.h"
 #include "core/password.h"
 #include "core/result.h"
@@ -110,6 +111,16 @@ core::Result<std::optional<std::vector<std::string>>> stringListField(const json
                                                                       std::size_t maxItems,
                                                                       std::size_t maxItemBytes);
 core::Result<std::optional<bool>> boolField(const json::object& body, std::string_view name);
+// A required e-mail address member, normalized (core::normalizeEmail); errors name `path`, or
+// `name` when `path` is empty.
+core::Result<core::EmailAddress> emailField(const json::object& body, std::string_view name,
+                                            std::string_view path);
+// The `scopes` member of a request that gives scopes to a `carrier` ("key", "role"): at least
+// one, each known (400 ValidationException), and all held by the caller (403
+// AccessDeniedException), so that nobody hands out access they lack.
+core::Result<std::vector<std::string>> scopesField(const json::object& body,
+                                                   const std::vector<std::string>& callerScopes,
+                                                   std::string_view carrier);
 
 // ---- pagination ----
 

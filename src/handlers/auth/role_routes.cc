@@ -48,19 +48,9 @@ json::value putRole(Call& call) {
   }
   auto body = readBody(call, {"scopes"});
   if (!body) return call.fail(body.error());
-  auto scopes = stringListField(*body, "scopes", 32, 64);
+  auto scopes = scopesField(*body, id.scopes, "role");
   if (!scopes) return call.fail(scopes.error());
-  if (!*scopes || (*scopes)->empty()) {
-    return call.fail(core::Error::validation("scopes must name at least one scope", "scopes"));
-  }
-  for (const auto& s : **scopes) {
-    if (!isKnownScope(s)) return call.fail(core::Error::validation("unknown scope", "scopes"));
-  }
-  if (!coversAll(id.scopes, **scopes)) {
-    return call.fail(
-        core::Error("AccessDeniedException", 403, "A role may carry only scopes the caller holds"));
-  }
-  std::vector<std::string> sorted = **scopes;
+  std::vector<std::string> sorted = *scopes;
   std::sort(sorted.begin(), sorted.end());
   AttributeMap item{{"name", S(*name)},
                     {"scopes", stringList(sorted)},

@@ -27,7 +27,6 @@ using table::Update;
 namespace {
 
 constexpr StringRule kNameRule{.minChars = 1, .maxChars = 100, .maxBytes = 400};
-constexpr StringRule kEmailRule{.minChars = 1, .maxChars = 1024, .maxBytes = 1024};
 constexpr StringRule kRoleRule{.minChars = 1, .maxChars = 32, .maxBytes = 32};
 constexpr StringRule kTokenRule{.minChars = 1, .maxChars = 128, .maxBytes = 128};
 constexpr StringRule kPasswordRule{.minChars = 1,
@@ -102,9 +101,7 @@ json::value inviteUser(Call& call) {
   const Identity& id = *call.identity();
   auto body = readBody(call, {"email", "role"});
   if (!body) return call.fail(body.error());
-  auto emailText = requiredString(*body, "email", {}, kEmailRule);
-  if (!emailText) return call.fail(emailText.error());
-  auto email = core::normalizeEmail(*emailText, "email");
+  auto email = emailField(*body, "email", {});
   if (!email) return call.fail(email.error());
   auto role = requiredString(*body, "role", {}, kRoleRule);
   if (!role) return call.fail(role.error());
