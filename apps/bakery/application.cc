@@ -145,6 +145,7 @@ core::Result<void> Application::serve() {
   if (config_.auth.enabled) {
     if (auto opened = keyRing_->open(); !opened) return opened.error();
   }
+  authorizer_->prefetchTrustedKeys();
   std::map<std::string, std::string> tenants;
   gateway::AwsEndpointOptions awsOptions;
   awsOptions.accessKeys.clear();

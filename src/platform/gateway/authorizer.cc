@@ -150,6 +150,10 @@ Authorizer::Authorizer(AuthorizerOptions options, LocalKeys localKeys, identity:
 
 Authorizer::~Authorizer() = default;
 
+void Authorizer::prefetchTrustedKeys() {
+  for (auto& trusted : trusted_) (void)trusted->jwks.keys();
+}
+
 core::Result<Identity> Authorizer::verifyToken(std::string_view token) {
   if (token.empty() || token.size() > core::jwt::kMaxTokenBytes) {
     return unauthorized("The access token is malformed");

@@ -76,6 +76,10 @@ class Authorizer {
   // A bearer token's Identity, or a 401 error saying what was wrong.
   core::Result<Identity> verifyToken(std::string_view token);
 
+  // Fetches every trusted issuer's keys now (at start-up), so the first request does not
+  // wait for them; an issuer that cannot be reached is fetched again on demand.
+  void prefetchTrustedKeys();
+
  private:
   struct Cache;
   struct Issuer;
