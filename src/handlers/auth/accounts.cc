@@ -137,28 +137,17 @@ json::value signUp(Call& call) {
   auto access = signAccessToken(call, tenant, user, {});
   if (!access) return call.fail(access.error());
 
-  auto claimed = call.systemTables()
-                     .open(kTenantsTable)
-                     ->put({{"slug", S(*slug)},
-                            {"tenantId", S(tenant)},
-                            {"name", S(*name)},
-                            {"createdAt", S(user.createdAt)}},
-                           {.condition = Condition::notExists(attr("slug"))});
-  if (!claimed) {
-    if (isConditionFailure(claimed.error())) {
-      return call.fail(core::Error::conflict("ConflictException", "slug taken"));
-    }
-    return call.internal("claiming a slug failed", claimed.error());
-  }
-  auto release = [&] {
-    (void)call.systemTables().open(kTenantsTable)->remove({{"slug", S(*slug)}});
-  };
+  // A taken slug is answered before anything is written (the race is settled below).
+  auto existing = call.systemTables().open(kTenantsTable)->get({{"slug", S(*slug)}});
+  if (!existing) return call.internal("reading a slug failed", existing.error());
+  if (*existing) return call.fail(core::Error::conflict("ConflictException", "slug taken"));
 
-  auto session = startSession(call, tenant, user);
-  if (!session) {
-    release();
-    return call.internal("starting a session failed", session.error());
-  }
+  // Two scopes, two commits, and the slug's claim is the commit point. First the tenant's own
+  // records (profile, owner, email index, session family, audit): until the slug names the
+  // tenant, nothing can reach them. Then, in one system-scope transaction, the slug's claim
+  // and the refresh token's record. A crash between the two leaves an unreachable tenant and
+  // a free slug, never a slug that names no tenant; losing the race for the slug likewise.
+  NewSession session = prepareSession(call, tenant, user);
   AttributeMap profile{
       {"id", S(kProfileId)}, {"tenantId", S(tenant)},          {"slug", S(*slug)},
       {"name", S(*name)},    {"createdAt", S(user.createdAt)}, {"enabledOwners", numberValue(1)}};
@@ -169,16 +158,27 @@ json::value signUp(Call& call) {
        TransactionAction::put(kUserEmailsTable,
                               {{"skeleton", S(user.skeleton)}, {"userId", S(user.id)}},
                               Condition::notExists(attr("skeleton"))),
-       std::move(session->family)},
+       std::move(session.family)},
       {.action = "tenant_signed_up",
        .actor = user.id,
        .target = user.id,
        .detail = json::object{{"slug", *slug}, {"userId", user.id}}});
-  if (!done) {
-    release();
-    return call.internal("creating a tenant failed", done.error());
+  if (!done) return call.internal("creating a tenant failed", done.error());
+  auto claimed =
+      call.systemTables().transactWrite({TransactionAction::put(kTenantsTable,
+                                                                {{"slug", S(*slug)},
+                                                                 {"tenantId", S(tenant)},
+                                                                 {"name", S(*name)},
+                                                                 {"createdAt", S(user.createdAt)}},
+                                                                Condition::notExists(attr("slug"))),
+                                         std::move(session.record)});
+  if (!claimed) {
+    if (isConditionFailure(claimed.error())) {
+      return call.fail(core::Error::conflict("ConflictException", "slug taken"));
+    }
+    return call.internal("claiming a slug failed", claimed.error());
   }
-  json::object out = tokenPair(call, std::move(*access), std::move(session->refreshToken));
+  json::object out = tokenPair(call, std::move(*access), std::move(session.refreshToken));
   out["tenant"] =
       json::object{{"id", tenant}, {"slug", *slug}, {"name", *name}, {"createdAt", user.createdAt}};
   out["user"] =

@@ -57,13 +57,18 @@ inline bool countsAsOwner(const User& u) {
 
 // ---- sessions (sessions.cc) ----
 
-// Starts a refresh-token family for `user`: writes the refresh token's system-scope record
-// and returns the token and the family's item, which the caller commits in the tenant's scope
-// together with its other writes (an uncommitted family leaves the token useless).
+// A refresh-token family for `user`: the token, the family's item (committed in the tenant's
+// scope with the caller's other writes; without it the token is useless) and the token's
+// system-scope record.
 struct NewSession {
   std::string refreshToken;
-  table::TransactionAction family;
+  table::TransactionAction family;  // in the tenant's scope
+  table::TransactionAction record;  // the refresh token's record, in the system scope
 };
+// A new session whose two writes the caller commits (sign-up commits the record with the
+// slug's claim).
+NewSession prepareSession(Call& call, const std::string& tenant, const User& user);
+// A new session whose refresh-token record is already written; the caller commits `family`.
 core::Result<NewSession> startSession(Call& call, const std::string& tenant, const User& user);
 // A signed access token for `user` with the scopes of its current roles.
 core::Result<std::string> signAccessToken(Call& call, const std::string& tenant, const User& user,

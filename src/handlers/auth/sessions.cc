@@ -86,14 +86,9 @@ json::value onReuse(Call& call, const AttributeMap& record) {
 
 }  // namespace
 
-core::Result<NewSession> startSession(Call& call, const std::string& tenant, const User& user) {
+NewSession prepareSession(Call& call, const std::string& tenant, const User& user) {
   std::string familyId = newId("fam_", 12);
   std::string token = newRefreshToken();
-  auto put = call.systemTables()
-                 .open(kRefreshTokensTable)
-                 ->put(refreshRecord(call, core::sha256Hex(token), tenant, familyId, user.id),
-                       {.condition = table::Condition::notExists(attr("tokenHash"))});
-  if (!put) return put.error();
   std::int64_t ttl = call.nowSeconds() + call.options().refreshTokenLifetime.count();
   AttributeMap family{{"familyId", S(familyId)},
                       {"userId", S(user.id)},
@@ -101,7 +96,19 @@ core::Result<NewSession> startSession(Call& call, const std::string& tenant, con
                       {"revoked", AttributeValue::boolean(false)},
                       {"createdAt", S(isoTime(call.now()))},
                       {kTtlAttribute, numberValue(ttl)}};
-  return NewSession{std::move(token), TransactionAction::put(kSessionsTable, std::move(family))};
+  TransactionAction record = TransactionAction::put(
+      kRefreshTokensTable, refreshRecord(call, core::sha256Hex(token), tenant, familyId, user.id),
+      table::Condition::notExists(attr("tokenHash")));
+  return NewSession{std::move(token), TransactionAction::put(kSessionsTable, std::move(family)),
+                    std::move(record)};
+}
+
+core::Result<NewSession> startSession(Call& call, const std::string& tenant, const User& user) {
+  NewSession session = prepareSession(call, tenant, user);
+  const TransactionAction& r = session.record;
+  auto put = call.systemTables().open(r.table)->put(r.itemOrKey, {.condition = r.condition});
+  if (!put) return put.error();
+  return session;
 }
 
 core::Result<std::string> signAccessToken(Call& call, const std::string& tenant, const User& user,
