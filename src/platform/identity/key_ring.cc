@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <fcntl.h>
@@ -198,20 +199,26 @@ std::shared_ptr<const core::jwt::KeySet> KeyRing::verificationKeys() const {
 }
 
 core::Result<std::string> KeyRing::sign(const json::object& claims) {
-  core::MutexLock lock(mu_);
-  if (entries_.empty()) {
-    return core::Error("ServiceUnavailable", 503, "The signing keys are not loaded");
-  }
-  if (rotationDueLocked(now())) {
-    std::vector<Entry> before = entries_;
-    if (auto rotated = rotateLocked(); !rotated) return rotated.error();
-    if (auto saved = persistLocked(); !saved) {
-      entries_ = std::move(before);  // never sign with a key that is neither saved nor published
-      return saved.error();
+  std::optional<core::jwt::Key> current;
+  {
+    core::MutexLock lock(mu_);
+    if (entries_.empty()) {
+      return core::Error("ServiceUnavailable", 503, "The signing keys are not loaded");
     }
-    publishLocked();
+    if (rotationDueLocked(now())) {
+      std::vector<Entry> before = entries_;
+      if (auto rotated = rotateLocked(); !rotated) return rotated.error();
+      if (auto saved = persistLocked(); !saved) {
+        entries_ = std::move(before);  // never sign with a key neither saved nor published
+        return saved.error();
+      }
+      publishLocked();
+    }
+    current = entries_.back().key;  // copies share the key material
   }
-  return core::jwt::sign(entries_.back().key, claims);
+  // Outside the lock: an RS256 signature takes a quarter of a millisecond, and concurrent
+  // log-ins should not queue behind each other for it.
+  return core::jwt::sign(*current, claims);
 }
 
 json::object KeyRing::jwks() const { return verificationKeys()->publicJwks(); }

@@ -157,30 +157,30 @@ class InvocationContext final : public Context {
   struct Scope {
     std::string tenant;
     bool denied = false;
-    std::unique_ptr<table::Tables> tables_;
-    std::unique_ptr<Bus> bus_;
+    std::unique_ptr<table::Tables> tableHandles;
+    std::unique_ptr<Bus> busHandle;
 
     table::Tables& tables(InvocationContext& ctx) {
-      if (!tables_) {
+      if (!tableHandles) {
         if (denied) {
-          tables_ = std::make_unique<UnavailableTables>(notSystemFunction());
+          tableHandles = std::make_unique<UnavailableTables>(notSystemFunction());
         } else {
-          if (ctx.tablesProvider_) tables_ = ctx.tablesProvider_(tenant);
-          if (!tables_) tables_ = std::make_unique<UnavailableTables>(noTables());
+          if (ctx.tablesProvider_) tableHandles = ctx.tablesProvider_(tenant);
+          if (!tableHandles) tableHandles = std::make_unique<UnavailableTables>(noTables());
         }
       }
-      return *tables_;
+      return *tableHandles;
     }
     Bus& bus(InvocationContext& ctx) {
-      if (!bus_) {
+      if (!busHandle) {
         if (denied) {
-          bus_ = std::make_unique<UnavailableBus>(notSystemFunction());
+          busHandle = std::make_unique<UnavailableBus>(notSystemFunction());
         } else {
-          if (ctx.busProvider_) bus_ = ctx.busProvider_(tenant);
-          if (!bus_) bus_ = std::make_unique<UnavailableBus>(noBus());
+          if (ctx.busProvider_) busHandle = ctx.busProvider_(tenant);
+          if (!busHandle) busHandle = std::make_unique<UnavailableBus>(noBus());
         }
       }
-      return *bus_;
+      return *busHandle;
     }
   };
   Scope& scopeOf(std::string_view tenant) {

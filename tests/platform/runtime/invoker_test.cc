@@ -206,6 +206,49 @@ TEST_F(InvokerTest, ReturnsTheHandlersResult) {
   EXPECT_FALSE(r.replayed);
 }
 
+// What a function reaches of the table store: its caller's tenant, and other tenants only
+// when it is declared Tenancy::kSystem. The provider records the tenants it is asked for and
+// opens nothing (the handles then answer ServiceUnavailable).
+TEST_F(InvokerTest, OnlySystemFunctionsReachAnotherTenantsTables) {
+  auto asked = std::make_shared<std::vector<std::string>>();
+  InvokerOptions options;
+  options.tables = [asked](std::string_view tenant) -> std::unique_ptr<table::Tables> {
+    asked->emplace_back(tenant);
+    return nullptr;
+  };
+  start(options);
+  auto probe = [](const json::value&, Context& ctx) -> json::value {
+    auto own = ctx.tables().open("t")->get({});
+    auto other = ctx.tablesOf("other-tenant").open("t")->get({});
+    auto otherBus = ctx.busOf("other-tenant").put({});
+    return json::value{{"own", own ? "ok" : own.error().type()},
+                       {"other", other ? "ok" : other.error().type()},
+                       {"otherBus", otherBus ? "ok" : otherBus.error().type()},
+                       {"subject", ctx.identity() ? ctx.identity()->subject : "none"}};
+  };
+  auto& caller = h().add(spec("probe.caller", probe));
+  FunctionSpec system = spec("probe.system", probe);
+  system.tenancy = Tenancy::kSystem;
+  auto& sys = h().add(std::move(system));
+
+  InvocationRequest r = request(json::object());
+  r.identity = Identity{.tenant = "tenant-1", .subject = "usr_1"};
+  InvocationResult callerResult = h().invoker.invokeSync(caller, std::move(r));
+  EXPECT_EQ(callerResult.response, (json::value{{"own", "ServiceUnavailable"},
+                                                {"other", "AccessDeniedException"},
+                                                {"otherBus", "AccessDeniedException"},
+                                                {"subject", "usr_1"}}));
+  EXPECT_EQ(*asked, (std::vector<std::string>{"tenant-1"}));
+
+  asked->clear();
+  InvocationResult systemResult = h().invoker.invokeSync(sys, request(json::object()));
+  EXPECT_EQ(systemResult.response, (json::value{{"own", "ServiceUnavailable"},
+                                                {"other", "ServiceUnavailable"},
+                                                {"otherBus", "ServiceUnavailable"},
+                                                {"subject", "none"}}));
+  EXPECT_EQ(*asked, (std::vector<std::string>{"tenant-1", "other-tenant"}));
+}
+
 TEST_F(InvokerTest, ContextCarriesRequestIdFunctionNameAndTrace) {
   auto& fn = h().add(spec("diag.whoami", [](const json::value&, Context& ctx) {
     return json::value{{"requestId", ctx.requestId()},
