@@ -107,6 +107,7 @@ core::Result<std::unique_ptr<Application>> Application::create(
   a.invoker_ = std::make_unique<runtime::Invoker>(std::move(invokerOptions), a.clock_, *a.logger_,
                                                   *a.metrics_, *a.idempotency_);
   gateway::ApiConfig api{a.config_.api, a.config_.cors, 0, {}};
+  api.identity.region = a.config_.region;
   if (auth.enabled && a.catalog_->find(handlers::auth::kAuthorizerFunction)) {
     api.apiKeyAuthorizer = handlers::auth::kAuthorizerFunction;
   }

@@ -87,9 +87,9 @@ void ApiGateway::checkApiKey(const std::string& key, const ServerRequest& reques
   inv.event = json::object{
       {"version", "2.0"},
       {"type", "REQUEST"},
-      {"routeArn",
-       fmt::format("arn:aws:execute-api:{}:{}:{}/{}/{}{}", "us-east-1", config_.identity.accountId,
-                   config_.identity.apiId, config_.identity.stage, request.method, path)},
+      {"routeArn", fmt::format("arn:aws:execute-api:{}:{}:{}/{}/{}{}", config_.identity.region,
+                               config_.identity.accountId, config_.identity.apiId,
+                               config_.identity.stage, request.method, path)},
       {"identitySource", json::array{json::value(key)}},
       {"routeKey", routeKey},
       {"rawPath", path},

@@ -27,6 +27,7 @@ namespace bakery::gateway {
 
 // The API's identity as it appears in requestContext.
 struct ApiIdentity {
+  std::string region = "us-east-1";  // of ARNs (an authorizer's routeArn)
   std::string accountId = "000000000000";
   std::string apiId = "bakery";
   std::string stage = "$default";
