@@ -100,40 +100,13 @@ void ApiGateway::checkApiKey(const std::string& key, const ServerRequest& reques
   deps_.invoker.invoke(
       *apiKeyFunction_, std::move(inv),
       [this, done = std::move(done)](runtime::InvocationResult result) {
-        auto invalid = [] { return core::Error("UnauthorizedException", 401, "Invalid API key"); };
         if (result.error) {
           deps_.logger.log(LogLevel::kWarn, "API key authorizer failed",
                            {{"error", result.error->message()}});
-          return done(result.error->status() >= 500 ? *result.error : invalid());
+          if (result.error->status() >= 500) return done(*result.error);
+          return done(core::Error("UnauthorizedException", 401, "Invalid API key"));
         }
-        const json::object* r = result.response.if_object();
-        const json::value* ok = r ? r->if_contains("isAuthorized") : nullptr;
-        if (!ok || !ok->is_bool() || !ok->get_bool()) return done(invalid());
-        const json::value* c = r->if_contains("context");
-        if (!c || !c->is_object()) return done(invalid());
-        const json::object& ctx = c->get_object();
-        Identity id;
-        id.source = Identity::Source::kApiKey;
-        auto text = [&](std::string_view name) {
-          const json::value* v = ctx.if_contains(name);
-          return v && v->is_string() ? std::string(v->get_string()) : std::string();
-        };
-        auto list = [&](std::string_view name) {
-          std::vector<std::string> out;
-          const json::value* v = ctx.if_contains(name);
-          if (v && v->is_array()) {
-            for (const auto& e : v->get_array()) {
-              if (e.is_string()) out.emplace_back(e.get_string());
-            }
-          }
-          return out;
-        };
-        id.tenant = text("tenant");
-        id.subject = text("subject");
-        id.scopes = list("scopes");
-        id.roles = list("roles");
-        if (id.tenant.empty() || id.subject.empty()) return done(invalid());
-        done(std::move(id));
+        done(apiKeyIdentity(result.response));
       });
 }
 

@@ -24,22 +24,27 @@ core::Error denied(std::string message) {
   return core::Error("AccessDeniedException", 403, std::move(message));
 }
 
-std::vector<std::string> stringsOf(const json::value* v) {
+// The strings of a JSON array (other elements skipped); empty for anything else.
+std::vector<std::string> arrayStrings(const json::value* v) {
   std::vector<std::string> out;
-  if (!v) return out;
-  if (v->is_string()) {
-    std::string_view text = v->get_string();
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-      std::size_t space = text.find(' ', pos);
-      if (space == std::string_view::npos) space = text.size();
-      if (space > pos) out.emplace_back(text.substr(pos, space - pos));
-      pos = space + 1;
-    }
-  } else if (v->is_array()) {
-    for (const auto& e : v->get_array()) {
-      if (e.is_string()) out.emplace_back(e.get_string());
-    }
+  if (!v || !v->is_array()) return out;
+  for (const auto& e : v->get_array()) {
+    if (e.is_string()) out.emplace_back(e.get_string());
+  }
+  return out;
+}
+
+// A claim holding a list: an array of strings, or one space-separated string (`scope`).
+std::vector<std::string> stringsOf(const json::value* v) {
+  if (!v || !v->is_string()) return arrayStrings(v);
+  std::vector<std::string> out;
+  std::string_view text = v->get_string();
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t space = text.find(' ', pos);
+    if (space == std::string_view::npos) space = text.size();
+    if (space > pos) out.emplace_back(text.substr(pos, space - pos));
+    pos = space + 1;
   }
   return out;
 }
@@ -263,6 +268,24 @@ void Authorizer::authorize(const ServerRequest& request, const std::string& rout
                  if (auto ok = meets(*id, authorization); !ok) return done(ok.error());
                  done(std::optional<Identity>(std::move(id).value()));
                });
+}
+
+core::Result<Identity> apiKeyIdentity(const json::value& response) {
+  core::Error invalid("UnauthorizedException", 401, "Invalid API key");
+  const json::object* r = response.if_object();
+  const json::value* ok = r ? r->if_contains("isAuthorized") : nullptr;
+  if (!ok || !ok->is_bool() || !ok->get_bool()) return invalid;
+  const json::value* c = r->if_contains("context");
+  if (!c || !c->is_object()) return invalid;
+  const json::object& context = c->get_object();
+  Identity id;
+  id.source = Identity::Source::kApiKey;
+  id.tenant = stringClaim(context, "tenant");
+  id.subject = stringClaim(context, "subject");
+  id.scopes = arrayStrings(context.if_contains("scopes"));
+  id.roles = arrayStrings(context.if_contains("roles"));
+  if (id.tenant.empty() || id.subject.empty()) return invalid;
+  return id;
 }
 
 std::string bearerChallenge(const core::Error& error) {

@@ -25,6 +25,7 @@
 #include <bakery/identity.h>
 
 #include "core/clock.h"
+#include "core/json.h"
 #include "core/jwt.h"
 #include "core/result.h"
 #include "platform/gateway/http_message.h"
@@ -94,6 +95,10 @@ class Authorizer {
   std::unique_ptr<Cache> apiKeys_;
   ApiKeyCheck apiKeyCheck_;
 };
+
+// The Identity in an API-key authorizer function's simple response
+// (`{"isAuthorized": true, "context": {"tenant", "subject", "scopes", "roles"}}`), or 401.
+core::Result<Identity> apiKeyIdentity(const json::value& response);
 
 // What a missing/invalid credential (401) or an insufficient one (403) adds to the response:
 // RFC 6750's WWW-Authenticate challenge.

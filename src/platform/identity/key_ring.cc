@@ -156,6 +156,10 @@ core::Result<void> KeyRing::rotate() {
   if (entries_.empty()) {
     return core::Error("ServiceUnavailable", 503, "The signing keys are not loaded");
   }
+  return rotateDurablyLocked();
+}
+
+core::Result<void> KeyRing::rotateDurablyLocked() {
   std::vector<Entry> before = entries_;
   if (auto rotated = rotateLocked(); !rotated) return rotated;
   if (auto saved = persistLocked(); !saved) {
@@ -206,13 +210,7 @@ core::Result<std::string> KeyRing::sign(const json::object& claims) {
       return core::Error("ServiceUnavailable", 503, "The signing keys are not loaded");
     }
     if (rotationDueLocked(now())) {
-      std::vector<Entry> before = entries_;
-      if (auto rotated = rotateLocked(); !rotated) return rotated.error();
-      if (auto saved = persistLocked(); !saved) {
-        entries_ = std::move(before);  // never sign with a key neither saved nor published
-        return saved.error();
-      }
-      publishLocked();
+      if (auto rotated = rotateDurablyLocked(); !rotated) return rotated.error();
     }
     current = entries_.back().key;  // copies share the key material
   }

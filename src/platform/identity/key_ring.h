@@ -61,7 +61,10 @@ class KeyRing final : public TokenIssuer {
     std::int64_t createdAt = 0;  // unix seconds
     std::int64_t retiredAt = 0;  // 0: current
   };
+  // A new key in memory; the previous one retired.
   core::Result<void> rotateLocked() REQUIRES(mu_);
+  // rotateLocked(), saved and published; on a failed save the ring is left as it was.
+  core::Result<void> rotateDurablyLocked() REQUIRES(mu_);
   core::Result<void> persistLocked() REQUIRES(mu_);
   void publishLocked() REQUIRES(mu_);
   bool rotationDueLocked(std::int64_t now) const REQUIRES(mu_);

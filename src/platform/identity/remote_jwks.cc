@@ -59,17 +59,17 @@ RemoteJwks::RemoteJwks(std::string url, HttpFetch fetch, const core::Clock& cloc
 std::shared_ptr<const core::jwt::KeySet> RemoteJwks::keys() {
   core::MutexLock lock(mu_);
   bool stale = !fetchedAt_ || clock_.monoNow() - *fetchedAt_ >= options_.ttl;
-  return stale ? fetchLocked(false) : keys_;
+  return stale ? fetchLocked() : keys_;
 }
 
 std::shared_ptr<const core::jwt::KeySet> RemoteJwks::refresh() {
   core::MutexLock lock(mu_);
-  return fetchLocked(false);
+  return fetchLocked();
 }
 
-std::shared_ptr<const core::jwt::KeySet> RemoteJwks::fetchLocked(bool force) {
+std::shared_ptr<const core::jwt::KeySet> RemoteJwks::fetchLocked() {
   auto now = clock_.monoNow();
-  if (!force && attemptedAt_ && now - *attemptedAt_ < options_.minRefreshInterval) {
+  if (attemptedAt_ && now - *attemptedAt_ < options_.minRefreshInterval) {
     return keys_ ? keys_ : std::make_shared<const core::jwt::KeySet>();
   }
   attemptedAt_ = now;

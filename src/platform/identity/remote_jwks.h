@@ -46,7 +46,7 @@ class RemoteJwks {
   const std::string& url() const { return url_; }
 
  private:
-  std::shared_ptr<const core::jwt::KeySet> fetchLocked(bool force) REQUIRES(mu_);
+  std::shared_ptr<const core::jwt::KeySet> fetchLocked() REQUIRES(mu_);
 
   std::string url_;
   HttpFetch fetch_;
